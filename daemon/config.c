@@ -510,6 +510,46 @@ set_error(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A config is data, not a program: a runaway loop or a huge string in
+ * one must fail start-up, not hang it or eat the machine. */
+#define CONFIG_MAX_STEPS  (100 * 1000 * 1000)
+#define CONFIG_MAX_MEMORY ((size_t)64 << 20)
+#define HOOK_EVERY        10000
+
+struct budget {
+	size_t used;
+	long steps;
+};
+
+static void *
+budget_alloc(void *ud, void *p, size_t osize, size_t nsize)
+{
+	struct budget *b = ud;
+	size_t old = p ? osize : 0;
+	if (nsize == 0) {
+		free(p);
+		b->used -= old;
+		return NULL;
+	}
+	if (nsize > old && b->used + (nsize - old) > CONFIG_MAX_MEMORY)
+		return NULL;
+	void *q = realloc(p, nsize);
+	if (q)
+		b->used = b->used - old + nsize;
+	return q;
+}
+
+static void
+budget_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	struct budget *b;
+	lua_getallocf(L, (void **)&b);
+	b->steps += HOOK_EVERY;
+	if (b->steps > CONFIG_MAX_STEPS)
+		luaL_error(L, "config runs too long (an endless loop?)");
+}
+
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
@@ -517,7 +557,10 @@ config_load(const char *path, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	struct loader ld = { .path = path, .cfg = c };
 
-	lua_State *L = luaL_newstate();
+	struct budget budget = { 0, 0 };
+	lua_State *L = lua_newstate(budget_alloc, &budget);
+	if (L != NULL)
+		lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	if (L == NULL) {
 		set_error(err, errlen, "%s: cannot create a Lua state", path);
 		free(c);

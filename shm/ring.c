@@ -19,11 +19,17 @@
  * header, payload and cursor.  The producer must commit when a push returns
  * false, or the consumer never sees the piece and both sides wait forever.
  *
+ * *progress ends equal to the record's padded size; reset it to 0 for the
+ * next record.
+ *
  * The consumer reassembles into a buffer malloc'ed once the header is in.
  * Because a record may be bigger than the ring, ring_rx_next cannot wait
  * for the caller's ring_rx_commit to release space: while a record is
  * being reassembled it publishes head itself every capacity/4 bytes, and
- * whenever it returns false in the middle of a record.
+ * whenever it returns false in the middle of a record.  Whole records are
+ * released only by ring_rx_commit, so a consumer must commit at least
+ * whenever ring_rx_next returns false (before it waits), or a producer
+ * waiting for space waits forever.
  */
 #include "shm/ring.h"
 

@@ -103,18 +103,40 @@ static int echo_cb(struct actord_context *ctx, void *ud, int type, int session,
 	return 0;
 }
 
-/* sink: checks per-source order of "seq" payloads; a call "count" answers
- * "received errors". */
+/* sink: checks per-source order of "seq" payloads.  A call "count K" is
+ * answered "received errors" once K sources have sent "fin" -- messages
+ * from different senders have no order between them, so only a marker on
+ * each source's own channel says its traffic is all in. */
+static void sink_answer(struct tsvc *t)
+{
+	if (!t->reply_to || t->lost < t->n)
+		return;
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "%ld %ld", t->got, t->errors);
+	actord_send(t->ctx, 0, t->reply_to, ACTORD_PTYPE_RESPONSE,
+	            t->reply_session, buf, (size_t)n);
+	t->reply_to = 0;
+}
+
 static int sink_cb(struct actord_context *ctx, void *ud, int type, int session,
                    uint32_t source, const void *msg, size_t sz)
 {
 	struct tsvc *t = ud;
+	(void)ctx;
 	if (type != ACTORD_PTYPE_TEXT)
 		return 0;
-	if (session && sz == 5 && memcmp(msg, "count", 5) == 0) {
-		char buf[64];
-		int n = snprintf(buf, sizeof buf, "%ld %ld", t->got, t->errors);
-		actord_send(ctx, 0, source, ACTORD_PTYPE_RESPONSE, session, buf, (size_t)n);
+	if (session && sz > 6 && memcmp(msg, "count ", 6) == 0) {
+		char buf[32];
+		snprintf(buf, sizeof buf, "%.*s", (int)(sz - 6), (const char *)msg + 6);
+		t->n = atol(buf);
+		t->reply_to = source;
+		t->reply_session = session;
+		sink_answer(t);
+		return 0;
+	}
+	if (sz == 3 && memcmp(msg, "fin", 3) == 0) {
+		t->lost++; /* here: sources finished */
+		sink_answer(t);
 		return 0;
 	}
 	if (sz < 16) {
@@ -157,6 +179,8 @@ static void source_burst(struct tsvc *t)
 		actord_send(t->ctx, 0, t->sink, ACTORD_PTYPE_TEXT | ACTORD_TAG_DONTCOPY,
 		            0, m, sz);
 	}
+	if (t->i == t->n && !t->phase++)
+		actord_send(t->ctx, 0, t->sink, ACTORD_PTYPE_TEXT, 0, "fin", 3);
 }
 
 static int source_cb(struct actord_context *ctx, void *ud, int type,
@@ -215,7 +239,7 @@ static int order_cb(struct actord_context *ctx, void *ud, int type,
 	struct tsvc *t = ud;
 	if (t->phase < 4) {          /* each source says when it is done */
 		if (type == ACTORD_PTYPE_RESPONSE && ++t->phase == 4)
-			t->waiting = SEND(ctx, t->sink, ACTORD_PTYPE_TEXT, "count", 5);
+			t->waiting = SEND(ctx, t->sink, ACTORD_PTYPE_TEXT, "count 4", 7);
 		return 0;
 	}
 	if (session != t->waiting)
@@ -321,7 +345,7 @@ static int crash_cb(struct actord_context *ctx, void *ud, int type,
 		t->waiting = SEND(ctx, t->peer2, ACTORD_PTYPE_TEXT, "done", 4);
 		break;
 	case 2: /* all traffic sent; count it */
-		t->waiting = SEND(ctx, t->sink, ACTORD_PTYPE_TEXT, "count", 5);
+		t->waiting = SEND(ctx, t->sink, ACTORD_PTYPE_TEXT, "count 1", 7);
 		break;
 	case 3: {
 		char buf[64];

@@ -511,6 +511,62 @@ START_TEST(test_drop_partial)
 }
 END_TEST
 
+/* The producer died with unread data: the consumer skips all of it,
+ * including a half-read record, and reads what a new producer sends. */
+START_TEST(test_rx_discard)
+{
+	struct fixture f;
+	fx_open(&f, 256);
+	struct ring_hdr h = make_hdr(2, 1000), got;
+	unsigned char *src = make_payload(2, 1000);
+	size_t progress = 0;
+	void *p;
+
+	send_one(&f, 1, 10);
+	ck_assert(!ring_tx_push(&f.tx, &h, src, &progress));
+	ring_tx_commit(&f.tx);
+	recv_one(&f, 1, 10);
+	ck_assert(!ring_rx_next(&f.rx, &got, &p));
+	ck_assert_uint_gt(f.rx.got, 0);
+
+	ring_rx_discard(&f.rx);
+	ck_assert_uint_eq(f.rx.got, 0);
+	ck_assert_ptr_null(f.rx.buf);
+	ck_assert_uint_eq(atomic_load(&f.r->head), atomic_load(&f.r->tail));
+	ck_assert(!ring_rx_pending(&f.rx));
+
+	ring_tx_attach(&f.tx, f.r);
+	send_one(&f, 3, 20);
+	ring_tx_commit(&f.tx);
+	recv_one(&f, 3, 20);
+	free(src);
+	fx_close(&f);
+}
+END_TEST
+
+/* The consumer died with unread data: the producer drops it, and a new
+ * consumer starts with the next message. */
+START_TEST(test_tx_discard)
+{
+	struct fixture f;
+	fx_open(&f, 256);
+
+	send_one(&f, 1, 10);
+	send_one(&f, 2, 10);
+	ring_tx_commit(&f.tx);
+	send_one(&f, 3, 10); /* pushed, never committed */
+	ring_tx_discard(&f.tx);
+	ck_assert_uint_eq(atomic_load(&f.r->head), atomic_load(&f.r->tail));
+
+	ring_rx_attach(&f.rx, f.r);
+	ck_assert(!ring_rx_pending(&f.rx));
+	send_one(&f, 4, 10);
+	ring_tx_commit(&f.tx);
+	recv_one(&f, 4, 10);
+	fx_close(&f);
+}
+END_TEST
+
 static Suite *ring_suite(void)
 {
 	Suite *s = suite_create("ring");
@@ -525,6 +581,8 @@ static Suite *ring_suite(void)
 	tcase_add_test(tc, test_zero_size);
 	tcase_add_test(tc, test_overflow_queue);
 	tcase_add_test(tc, test_drop_partial);
+	tcase_add_test(tc, test_rx_discard);
+	tcase_add_test(tc, test_tx_discard);
 	suite_add_tcase(s, tc);
 	return s;
 }

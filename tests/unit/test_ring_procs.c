@@ -10,6 +10,10 @@
  * later; it spins only when the ring and its queue are both full.  The
  * child checks order, size, checksum and every byte, and reports through
  * its exit status.
+ *
+ * A second case sends a few hundred messages of up to 16 MiB through a
+ * 64 KiB ring, so nearly every record is streamed and reassembled while
+ * both sides run.
  */
 #include <check.h>
 #include <errno.h>
@@ -26,14 +30,19 @@
 
 #include "shm/ring.h"
 
-#define RING_CAPACITY (1u << 20)
-#define MAX_PAYLOAD 65536u
-#define QUEUE_MAX 64      /* producer's overflow queue, in messages */
-#define COMMIT_EVERY 64   /* messages per published batch ... */
-#define COMMIT_BYTES (RING_CAPACITY / 8) /* ... or bytes, so big messages pipeline */
+#define QUEUE_MAX 64            /* producer's overflow queue: messages ... */
+#define QUEUE_BYTES (4u << 20)  /* ... and bytes */
+#define COMMIT_EVERY 64         /* messages per published batch */
 
+/* One run, set up before the fork and read-only afterwards except for
+ * consumer_failed. */
 struct shared {
 	_Alignas(64) _Atomic int consumer_failed;
+	uint64_t messages;
+	unsigned max_k;          /* size classes 0..max_k */
+	uint32_t max_payload;
+	uint64_t commit_bytes;   /* also publish after this many bytes, so
+	                          * big messages pipeline */
 	_Alignas(64) struct ring ring; /* must stay last: data[] follows */
 };
 
@@ -65,14 +74,14 @@ static inline uint64_t xorshift64(uint64_t x)
 	return x;
 }
 
-/* Size class k (0..16) and size (uniform in [0, 2^k], capped) of message
- * seq: a pure function, so the consumer can recompute it. */
-static uint32_t msg_size(uint64_t seq, uint32_t *k)
+/* Size class k (0..max_k) and size (uniform in [0, 2^k], capped) of
+ * message seq: a pure function, so the consumer can recompute it. */
+static uint32_t msg_size(const struct shared *sh, uint64_t seq, uint32_t *k)
 {
 	uint64_t r = splitmix64(seq ^ 0x5151515151515151ull);
-	*k = (uint32_t)(r % 17);
+	*k = (uint32_t)(r % (sh->max_k + 1));
 	uint64_t size = (r >> 8) % ((1ull << *k) + 1);
-	return size > MAX_PAYLOAD ? MAX_PAYLOAD : (uint32_t)size;
+	return size > sh->max_payload ? sh->max_payload : (uint32_t)size;
 }
 
 /* The payload of message seq is a stream of 8-byte words from four
@@ -235,7 +244,7 @@ static int consumer_fail(struct shared *sh, const char *what, uint64_t seq)
 
 static int check_one(struct shared *sh, const struct ring_hdr *h, const void *p, uint64_t seq)
 {
-	uint32_t k, size = msg_size(seq, &k), sum;
+	uint32_t k, size = msg_size(sh, seq, &k), sum;
 
 	if (h->session != (int32_t)seq)
 		return consumer_fail(sh, "out of order", seq);
@@ -250,8 +259,9 @@ static int check_one(struct shared *sh, const struct ring_hdr *h, const void *p,
 	return 0;
 }
 
-static int consume(struct shared *sh, uint64_t n)
+static int consume(struct shared *sh)
 {
+	uint64_t n = sh->messages;
 	struct ring_rx rx;
 	ring_rx_attach(&rx, &sh->ring);
 	unsigned batch = 0, spins = 0;
@@ -271,7 +281,8 @@ static int consume(struct shared *sh, uint64_t n)
 			return bad;
 		seq++;
 		if (++batch == COMMIT_EVERY ||
-		    rx.head - atomic_load_explicit(&sh->ring.head, memory_order_relaxed) >= COMMIT_BYTES) {
+		    rx.head - atomic_load_explicit(&sh->ring.head, memory_order_relaxed) >=
+		            sh->commit_bytes) {
 			ring_rx_commit(&rx);
 			batch = 0;
 		}
@@ -297,7 +308,13 @@ struct pending {
 struct overflow {
 	struct pending q[QUEUE_MAX];
 	unsigned first, count;
+	size_t bytes;
 };
+
+static bool ov_has_room(const struct overflow *o)
+{
+	return o->count == 0 || (o->count < QUEUE_MAX && o->bytes < QUEUE_BYTES);
+}
 
 /* Push queued messages in order while they fit; true when none is left. */
 static bool ov_drain(struct overflow *o, struct ring_tx *tx)
@@ -307,6 +324,7 @@ static bool ov_drain(struct overflow *o, struct ring_tx *tx)
 		if (!ring_tx_push(tx, &e->h, e->payload, &e->progress))
 			return false;
 		free(e->payload);
+		o->bytes -= e->h.size;
 		o->first = (o->first + 1) % QUEUE_MAX;
 		o->count--;
 	}
@@ -320,6 +338,7 @@ static void ov_append(struct overflow *o, const struct ring_hdr *h, unsigned cha
 	e->h = *h;
 	e->payload = payload;
 	e->progress = progress;
+	o->bytes += h->size;
 	o->count++;
 }
 
@@ -331,12 +350,13 @@ static unsigned char *payload_buf(size_t size)
 }
 
 /* Returns false if the consumer gave up (failed or died) first. */
-static bool produce(struct shared *sh, uint64_t n, pid_t child)
+static bool produce(struct shared *sh, pid_t child)
 {
+	uint64_t n = sh->messages;
 	struct ring_tx tx;
 	ring_tx_attach(&tx, &sh->ring);
-	struct overflow o = { .first = 0, .count = 0 };
-	unsigned char *scratch = payload_buf(MAX_PAYLOAD);
+	struct overflow o = { .first = 0, .count = 0, .bytes = 0 };
+	unsigned char *scratch = payload_buf(sh->max_payload);
 	unsigned batch = 0, spins = 0;
 	uint64_t seq = 0;
 
@@ -345,8 +365,8 @@ static bool produce(struct shared *sh, uint64_t n, pid_t child)
 		bool drained = ov_drain(&o, &tx);
 		bool made = false;
 
-		if (seq < n && o.count < QUEUE_MAX) {
-			uint32_t k, size = msg_size(seq, &k);
+		if (seq < n && ov_has_room(&o)) {
+			uint32_t k, size = msg_size(sh, seq, &k);
 			/* Straight into the ring when nothing waits; otherwise
 			 * behind the queue, so order holds. */
 			unsigned char *p = drained ? scratch : payload_buf(size);
@@ -357,7 +377,7 @@ static bool produce(struct shared *sh, uint64_t n, pid_t child)
 			if (!drained || !ring_tx_push(&tx, &h, p, &progress)) {
 				ov_append(&o, &h, p, progress);
 				if (p == scratch)
-					scratch = payload_buf(MAX_PAYLOAD);
+					scratch = payload_buf(sh->max_payload);
 			}
 			seq++;
 			batch++;
@@ -366,7 +386,8 @@ static bool produce(struct shared *sh, uint64_t n, pid_t child)
 		/* Publish per batch, and at once when the ring is full so the
 		 * consumer can make room. */
 		if (batch >= COMMIT_EVERY || o.count ||
-		    tx.tail - atomic_load_explicit(&sh->ring.tail, memory_order_relaxed) >= COMMIT_BYTES) {
+		    tx.tail - atomic_load_explicit(&sh->ring.tail, memory_order_relaxed) >=
+		            sh->commit_bytes) {
 			ring_tx_commit(&tx);
 			batch = 0;
 		}
@@ -387,24 +408,29 @@ static bool produce(struct shared *sh, uint64_t n, pid_t child)
 	return seq == n;
 }
 
-START_TEST(test_two_processes)
+/* Run one producer/consumer pair over a fresh ring; prints the rate. */
+static void run_pair(const char *name, uint64_t n, size_t capacity, unsigned max_k,
+                     uint32_t max_payload)
 {
-	uint64_t n = messages_wanted();
-	size_t len = sizeof(struct shared) + RING_CAPACITY;
+	size_t len = sizeof(struct shared) + capacity;
 	struct shared *sh = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(sh, MAP_FAILED);
-	ck_assert_uint_ge(len, offsetof(struct shared, ring) + ring_size(RING_CAPACITY));
+	ck_assert_uint_ge(len, offsetof(struct shared, ring) + ring_size(capacity));
 	atomic_init(&sh->consumer_failed, 0);
-	ring_init(&sh->ring, RING_CAPACITY);
+	sh->messages = n;
+	sh->max_k = max_k;
+	sh->max_payload = max_payload;
+	sh->commit_bytes = capacity / 8;
+	ring_init(&sh->ring, capacity);
 
 	double t0 = now_s();
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(consume(sh, n));
+		_exit(consume(sh));
 
-	bool sent_all = produce(sh, n, pid);
+	bool sent_all = produce(sh, pid);
 	int status = 0;
 	if (!sent_all)
 		kill(pid, SIGKILL);
@@ -415,9 +441,21 @@ START_TEST(test_two_processes)
 	              "consumer failed (status 0x%x)", status);
 	ck_assert(sent_all);
 	uint64_t bytes = atomic_load(&sh->ring.tail);
-	printf("ring_procs messages=%" PRIu64 " seconds=%.2f msgs_per_s=%.0f MB_per_s=%.0f\n",
-	       n, dt, n / dt, bytes / dt / 1e6);
+	printf("%s messages=%" PRIu64 " capacity=%zu seconds=%.2f msgs_per_s=%.0f MB_per_s=%.0f\n",
+	       name, n, capacity, dt, n / dt, bytes / dt / 1e6);
+	fflush(stdout);
 	munmap(sh, len);
+}
+
+START_TEST(test_two_processes)
+{
+	run_pair("ring_procs", messages_wanted(), 1u << 20, 16, 65536);
+}
+END_TEST
+
+START_TEST(test_two_processes_huge)
+{
+	run_pair("ring_procs_huge", 300, 64u << 10, 24, 16u << 20);
 }
 END_TEST
 
@@ -427,6 +465,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_two_processes);
+	tcase_add_test(tc, test_two_processes_huge);
 	suite_add_tcase(s, tc);
 
 	SRunner *sr = srunner_create(s);
