@@ -146,7 +146,7 @@ bool ring_tx_push(struct ring_tx *tx, const struct ring_hdr *h,
 		space = tx_space(tx);
 	}
 
-	/* Common case: a whole small record that does not cross the end. */
+	/* Common case: the whole record fits and does not cross the end. */
 	size_t off = tx->tail & (r->capacity - 1);
 	if (done == 0 && space >= total && off + total <= r->capacity) {
 		memcpy(r->data + off, h, HDR_BYTES);
@@ -158,10 +158,10 @@ bool ring_tx_push(struct ring_tx *tx, const struct ring_hdr *h,
 	}
 
 	size_t n = min_u64(space, total - done);
-	if (n == 0)
-		return false;
-	tx_stream(tx, h, payload, done, n);
-	*progress = done + n;
+	if (n > 0) {
+		tx_stream(tx, h, payload, done, n);
+		*progress = done + n;
+	}
 	return done + n == total;
 }
 

@@ -46,7 +46,7 @@ bool mailbox_pop(struct mailbox *m, struct msg *out)
 	*out = m->q[m->head];
 	m->head = (m->head + 1) & (m->cap - 1);
 	m->n--;
-	if (m->n == 0 && m->cap > 1024) {
+	if (m->n == 0 && m->cap > 65536) {
 		/* A burst is over: give the memory back. */
 		free(m->q);
 		m->q = NULL;

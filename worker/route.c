@@ -3,8 +3,8 @@
  *
  * Same worker: the payload pointer is handed over.  Other endpoint: the
  * payload is copied into the pair's ring; if the ring is full the record
- * waits in an ordered private queue that route_flush drains, so a sender
- * never blocks and nothing is dropped.  Rings are published, and a
+ * waits in the pair's spill buffer (spill.h) that route_flush drains, so a
+ * sender never blocks and nothing is dropped.  Rings are published, and a
  * sleeping consumer kicked, once per turn rather than per message.
  *
  * When a peer endpoint restarts (its generation changes), route_sync_peer
@@ -74,29 +74,22 @@ void route_init(struct worker *w)
 	}
 }
 
-static void oq_drop(struct worker *w, struct peer *p)
+static void spill_drop(struct worker *w, struct peer *p)
 {
-	while (p->oq_head) {
-		struct outmsg *m = p->oq_head;
-		p->oq_head = m->next;
-		route_bounce(w, m->h.source, m->h.dest, m->h.type, m->h.session);
-		free(m->data);
-		free(m);
+	while (!spill_empty(&p->spill)) {
+		const void *payload;
+		const struct ring_hdr *h = spill_front(&p->spill, &payload);
+		route_bounce(w, h->source, h->dest, h->type, h->session);
+		spill_pop(&p->spill);
 	}
-	p->oq_tail = NULL;
-	p->oq_progress = 0;
+	spill_free(&p->spill);
 }
 
 void route_free(struct worker *w)
 {
 	for (unsigned i = 0; w->peers && i < w->nendpoints; i++) {
 		struct peer *p = &w->peers[i];
-		while (p->oq_head) {
-			struct outmsg *m = p->oq_head;
-			p->oq_head = m->next;
-			free(m->data);
-			free(m);
-		}
+		spill_free(&p->spill);
 		ring_rx_drop_partial(&p->rx);
 	}
 	free(w->peers);
@@ -115,11 +108,23 @@ static void fail_call(uint32_t caller, int32_t session, void *ud)
 static void handle_record(struct worker *w, unsigned from,
                           const struct ring_hdr *h, void *payload)
 {
-	if (h->type >= CTRL_BASE)
+	if (h->type >= CTRL_BASE) {
 		ctrl_handle(w, from, h, payload);
-	else
-		route_deliver(w, h->source, h->dest, h->type, h->session,
-		              payload, h->size);
+		return;
+	}
+	/* A service with nothing queued takes the message right away: no
+	 * mailbox round trip, and its payload is freed while still hot.
+	 * Never from inside a callback, which must not nest. */
+	struct actord_context *s = w->running ? NULL : service_find(w, h->dest);
+	if (s && !s->in_runq && !s->placeholder && mailbox_len(&s->mq) == 0) {
+		if (is_reply(h->type) && w->calls.n)
+			calls_remove(&w->calls, h->dest, h->session);
+		struct msg m = { h->source, h->session, h->type, payload, h->size };
+		worker_run_now(w, s, &m);
+		return;
+	}
+	route_deliver(w, h->source, h->dest, h->type, h->session, payload,
+	              h->size);
 }
 
 void route_sync_peer(struct worker *w, unsigned i)
@@ -140,7 +145,7 @@ void route_sync_peer(struct worker *w, unsigned i)
 	ring_rx_attach(&p->rx, seg_ring(w->seg, i, w->id));
 	ring_rx_discard(&p->rx);
 	/* What we sent it but it never read is lost with its services. */
-	oq_drop(w, p);
+	spill_drop(w, p);
 	ring_tx_attach(&p->tx, seg_ring(w->seg, w->id, i));
 	ring_tx_discard(&p->tx);
 	calls_fail(&w->calls, i, fail_call, w);
@@ -163,29 +168,6 @@ static void mark_dirty(struct worker *w, unsigned i)
 
 /* ---- sending ---------------------------------------------------------- */
 
-static void oq_append(struct peer *p, const struct ring_hdr *h, void *data,
-                      bool owned)
-{
-	struct outmsg *m = malloc(sizeof *m);
-	if (!m)
-		abort();
-	m->next = NULL;
-	m->h = *h;
-	if (owned || h->size == 0) {
-		m->data = data;
-	} else {
-		m->data = malloc(h->size);
-		if (!m->data)
-			abort();
-		memcpy(m->data, data, h->size);
-	}
-	if (p->oq_tail)
-		p->oq_tail->next = m;
-	else
-		p->oq_head = m;
-	p->oq_tail = m;
-}
-
 void route_to_endpoint(struct worker *w, unsigned to, const struct ring_hdr *h,
                        void *data, bool owned)
 {
@@ -194,16 +176,15 @@ void route_to_endpoint(struct worker *w, unsigned to, const struct ring_hdr *h,
 	if (h->session != 0 && !is_reply(h->type) && h->type < CTRL_BASE)
 		calls_add(&w->calls, h->source, h->session, to);
 	mark_dirty(w, to);
-	if (!p->oq_head && p->tx_ok) {
-		size_t progress = 0;
-		if (ring_tx_push(&p->tx, h, data, &progress)) {
-			if (owned)
-				free(data);
-			return;
-		}
-		p->oq_progress = progress;
+	bool spilled = !spill_empty(&p->spill);
+	size_t progress = 0;
+	if (spilled || !p->tx_ok || !ring_tx_push(&p->tx, h, data, &progress)) {
+		spill_push(&p->spill, h, data);
+		if (!spilled)
+			p->spill.progress = progress; /* part of it is in the ring */
 	}
-	oq_append(p, h, data, owned);
+	if (owned)
+		free(data);
 }
 
 void route_deliver(struct worker *w, uint32_t source, uint32_t dest,
@@ -282,20 +263,16 @@ void route_flush(struct worker *w)
 		unsigned i = w->dirty[k];
 		struct peer *p = &w->peers[i];
 		p->dirty = false;
-		while (p->oq_head && p->tx_ok) {
-			struct outmsg *m = p->oq_head;
-			if (!ring_tx_push(&p->tx, &m->h, m->data, &p->oq_progress))
+		while (!spill_empty(&p->spill) && p->tx_ok) {
+			const void *payload;
+			const struct ring_hdr *h = spill_front(&p->spill, &payload);
+			if (!ring_tx_push(&p->tx, h, payload, &p->spill.progress))
 				break;
-			p->oq_head = m->next;
-			if (!p->oq_head)
-				p->oq_tail = NULL;
-			p->oq_progress = 0;
-			free(m->data);
-			free(m);
+			spill_pop(&p->spill);
 		}
 		if (p->tx_ok && ring_tx_commit(&p->tx))
 			kick(w, i);
-		if (p->oq_head)
+		if (!spill_empty(&p->spill))
 			mark_dirty(w, i);
 	}
 }
@@ -326,7 +303,7 @@ bool route_poll(struct worker *w)
 		struct peer *p = &w->peers[i];
 		if (!p->tx_ok) {
 			attach_tx(w, i);
-			if (p->tx_ok && p->oq_head)
+			if (p->tx_ok && !spill_empty(&p->spill))
 				mark_dirty(w, i);
 		}
 		if (!p->rx_ok) {

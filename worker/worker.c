@@ -10,6 +10,7 @@
 #include "worker/worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,6 @@ static void dispatch(struct worker *w, struct actord_context *s, struct msg *m)
 	struct endpoint *ep = w->ep;
 	atomic_store_explicit(&ep->cur_handle, s->handle, memory_order_relaxed);
 	atomic_store_explicit(&ep->cur_type, m->type, memory_order_relaxed);
-	atomic_store_explicit(&ep->cur_since, worker_now_ns(), memory_order_relaxed);
 	int keep = 0;
 	w->running = s;
 	if (s->cb)
@@ -94,6 +94,9 @@ static void run_one(struct worker *w, struct actord_context *s)
 		return;
 	}
 	struct msg m;
+	/* One clock read per batch: it only has to tell a stuck service. */
+	atomic_store_explicit(&w->ep->cur_since, worker_now_ns(),
+	                      memory_order_relaxed);
 	for (unsigned i = 0; i < w->o.batch && mailbox_pop(&s->mq, &m); i++) {
 		dispatch(w, s, &m);
 		if (s->exiting)
@@ -103,6 +106,13 @@ static void run_one(struct worker *w, struct actord_context *s)
 		service_release(w, s);
 	else if (mailbox_len(&s->mq))
 		worker_schedule(w, s);
+}
+
+void worker_run_now(struct worker *w, struct actord_context *s, struct msg *m)
+{
+	dispatch(w, s, m);
+	if (s->exiting)
+		service_release(w, s);
 }
 
 static bool run_turn(struct worker *w)
@@ -350,6 +360,10 @@ int worker_main(struct segment *seg, const struct worker_opts *o)
 	w.ep = seg_endpoint(seg, o->id);
 	w.gen = atomic_load(&w.ep->generation);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Bursts of messages allocate and free payloads by the million; giving
+	 * the heap top back to the kernel after each burst would make every
+	 * next burst fault its pages in again. */
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 	prctl(PR_SET_NAME, "actord-worker");
 	if (ring_setup(&w) < 0) {
 		fprintf(stderr, "worker %u: io_uring unavailable\n", w.id);

@@ -15,6 +15,7 @@
 #include "shm/segment.h"
 #include "worker/calls.h"
 #include "worker/mailbox.h"
+#include "worker/spill.h"
 #include "worker/timer.h"
 
 /* Record types at or above this travel between endpoints for the runtime
@@ -44,18 +45,10 @@ struct actord_context {                /* a service */
 	bool has_names, placeholder;
 };
 
-/* Messages queued for a peer whose ring had no room, in order. */
-struct outmsg {
-	struct outmsg *next;
-	struct ring_hdr h;
-	void *data;      /* malloc'ed, owned here */
-};
-
 struct peer {                           /* another endpoint, seen from here */
 	struct ring_tx tx;                  /* ring here -> peer */
 	struct ring_rx rx;                  /* ring peer -> here */
-	struct outmsg *oq_head, *oq_tail;
-	size_t oq_progress;                 /* bytes of oq_head already pushed */
+	struct spill spill;                 /* records waiting for ring room */
 	uint32_t gen;                       /* peer generation we are synced to */
 	bool tx_ok;                         /* ring here -> peer is usable */
 	bool rx_ok;                         /* ring peer -> here is usable */
@@ -143,6 +136,9 @@ unsigned route_place(struct worker *w, int where);
 
 /* worker.c */
 void worker_schedule(struct worker *w, struct actord_context *s);
+/* Run one message on a service that has nothing else queued. */
+void worker_run_now(struct worker *w, struct actord_context *s,
+                    struct msg *m);
 uint64_t worker_now_ns(void);
 
 #endif

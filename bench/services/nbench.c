@@ -3,7 +3,8 @@
  *   nbench rtt same|other N    N sequential calls to an echo service on
  *                              the caller's worker or another one
  *   nbench send same|other N   N 16-byte one-way messages to a counting
- *                              sink, sent in bursts of 1024
+ *                              sink, in bursts of 1024, at most WINDOW
+ *                              unacknowledged (the sink acks every ACK)
  *
  * Each prints one "BENCH ..." line through the logger and stops the node.
  */
@@ -14,11 +15,13 @@
 #include "actord/actord.h"
 
 #define BURST 1024
+#define WINDOW (64 * 1024)
+#define ACK (16 * 1024)
 
 struct nbench {
 	struct actord_context *ctx;
 	char mode[8], where[8];
-	long n, i;
+	long n, i, acked;
 	uint32_t peer;
 	int32_t waiting;
 	uint64_t t0, last;
@@ -36,7 +39,8 @@ static int peer_cb(struct actord_context *ctx, void *ud, int type, int session,
 {
 	long *count = ud;
 	if (type == ACTORD_PTYPE_TEXT && session == 0) {
-		(*count)++;
+		if (++*count % ACK == 0)
+			actord_send(ctx, 0, source, ACTORD_PTYPE_TEXT, 0, "ack", 3);
 		return 0;
 	}
 	if (session && type != ACTORD_PTYPE_RESPONSE) {
@@ -75,13 +79,16 @@ static void report_rtt(struct nbench *b)
 static void send_burst(struct nbench *b)
 {
 	char payload[16] = "0123456789abcdef";
-	for (int k = 0; k < BURST && b->i < b->n; k++, b->i++)
+	for (int k = 0; k < BURST && b->i < b->n && b->i - b->acked < WINDOW;
+	     k++, b->i++)
 		actord_send(b->ctx, 0, b->peer, ACTORD_PTYPE_TEXT, 0, payload,
 		            sizeof payload);
-	if (b->i < b->n)
+	if (b->i == b->n)
+		call(b, "count", 5);
+	else if (b->i - b->acked < WINDOW)
 		b->waiting = actord_timeout(b->ctx, 0);
 	else
-		call(b, "count", 5);
+		b->waiting = 0; /* the next ack resumes */
 }
 
 static int bench_cb(struct actord_context *ctx, void *ud, int type,
@@ -90,6 +97,12 @@ static int bench_cb(struct actord_context *ctx, void *ud, int type,
 	struct nbench *b = ud;
 	(void)ctx;
 	(void)source;
+	if (type == ACTORD_PTYPE_TEXT && session == 0) {   /* an ack */
+		b->acked += ACK;
+		if (b->waiting == 0 && b->i < b->n)
+			send_burst(b);
+		return 0;
+	}
 	if (session != b->waiting || type != ACTORD_PTYPE_RESPONSE)
 		return 0;
 	if (b->mode[0] == 'r') {

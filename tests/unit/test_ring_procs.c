@@ -349,6 +349,14 @@ static unsigned char *payload_buf(size_t size)
 	return p;
 }
 
+/* Has the child exited?  Leaves it to be reaped by the caller. */
+static bool exited(pid_t child)
+{
+	siginfo_t info = { .si_pid = 0 };
+	return waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+	       info.si_pid != 0;
+}
+
 /* Returns false if the consumer gave up (failed or died) first. */
 static bool produce(struct shared *sh, pid_t child)
 {
@@ -394,8 +402,7 @@ static bool produce(struct shared *sh, pid_t child)
 		if (made || tx.tail != before)
 			continue;
 		spin_wait(&spins);
-		if (spins % (1u << 20) == 0 &&
-		    (atomic_load(&sh->consumer_failed) || waitpid(child, NULL, WNOHANG) != 0))
+		if (spins % (1u << 20) == 0 && (atomic_load(&sh->consumer_failed) || exited(child)))
 			break;
 	}
 	ring_tx_commit(&tx);
