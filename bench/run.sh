@@ -13,12 +13,13 @@ trap 'rm -rf "$T"' EXIT
 echo "# ring between two processes"
 "$B/bench/ring_bench"
 
-node() {   # node THREADS START: one run of a C-service bench
+node() {   # node THREADS START [CONFIG-LINE]: one run of a C-service bench
 	cat > "$T/b.conf" <<CONF
 thread = $1
 cpath = "$B/bench/?.so"
 bootstrap = "cbootstrap"
 start = "$2"
+${3:-}
 CONF
 	"$B/daemon/actord" "$T/b.conf" | grep -o 'BENCH .*'
 }
@@ -29,3 +30,6 @@ for i in 1 2 3; do
 	node 2 "nbench send same 5000000"
 	node 2 "nbench send other 5000000"
 done
+echo "# the same round trip when idle workers sleep at once (spin_us = 0):"
+echo "# each call then pays for waking the other worker"
+node 2 "nbench rtt other 20000" "spin_us = 0"

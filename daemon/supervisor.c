@@ -23,8 +23,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Restart bookkeeping of one worker slot. */
+struct slot {
+	uint64_t started;        /* ms, when the current worker was forked */
+	unsigned quick_deaths;   /* deaths in a row within QUICK_DEATH_MS */
+	uint64_t restart_at;     /* ms; 0 when no restart is pending */
+};
+
+#define QUICK_DEATH_MS 1000
+#define MAX_BACKOFF_MS 5000
+
 struct supervisor {
 	const struct supervisor_opts *o;
+	struct slot *slots;
 	struct segment seg;
 	struct ring_tx *tx;           /* supervisor -> worker i */
 	int sigfd;
@@ -122,6 +133,8 @@ static pid_t spawn(struct supervisor *s, unsigned i)
 		_exit(worker_main(&s->seg, &wo));
 	}
 	atomic_store(&e->pid, pid);
+	s->slots[i].started = now_ms();
+	s->slots[i].restart_at = 0;
 	return pid;
 }
 
@@ -147,6 +160,21 @@ static void describe(int status, char *buf, size_t n)
 		         WCOREDUMP(status) ? ", core dumped" : "");
 	else
 		snprintf(buf, n, "exited with status %d", WEXITSTATUS(status));
+}
+
+static void restart(struct supervisor *s, unsigned slot)
+{
+	pid_t np = spawn(s, slot);
+	if (np > 0)
+		slog(s, "worker %u restarted (pid %d)", slot, (int)np);
+}
+
+static void restart_due(struct supervisor *s)
+{
+	uint64_t now = now_ms();
+	for (unsigned i = 0; i < s->o->nworkers; i++)
+		if (s->slots[i].restart_at && now >= s->slots[i].restart_at)
+			restart(s, i);
 }
 
 /* A worker died while the node runs: settle its state, then replace it. */
@@ -183,9 +211,21 @@ static void recover(struct supervisor *s, unsigned slot, pid_t pid, int status)
 	ring_rx_discard(&rx);
 	atomic_store(seg_ready(&s->seg, me, slot), seg_genpair(1, g));
 	atomic_store(seg_ready(&s->seg, slot, me), seg_genpair(g, 1));
-	pid_t np = spawn(s, slot);
-	if (np > 0)
-		slog(s, "worker %u restarted (pid %d)", slot, (int)np);
+	/* A worker that keeps dying at once (a service crashing in its init,
+	 * say) is restarted with a growing delay rather than in a hot loop. */
+	struct slot *sl = &s->slots[slot];
+	uint64_t now = now_ms();
+	sl->quick_deaths = now - sl->started < QUICK_DEATH_MS ? sl->quick_deaths + 1 : 0;
+	if (sl->quick_deaths >= 3) {
+		uint64_t delay = 100ull << (sl->quick_deaths - 3 < 6 ? sl->quick_deaths - 3 : 6);
+		if (delay > MAX_BACKOFF_MS)
+			delay = MAX_BACKOFF_MS;
+		sl->restart_at = now + delay;
+		slog(s, "worker %u keeps dying; restarting it in %llu ms", slot,
+		     (unsigned long long)delay);
+		return;
+	}
+	restart(s, slot);
 }
 
 static void reap(struct supervisor *s)
@@ -306,13 +346,17 @@ int supervisor_run(const struct supervisor_opts *o,
                    void (*env)(struct envstore *, void *), void *ud)
 {
 	struct supervisor s = { .o = o, .logfd = STDOUT_FILENO, .sigfd = -1 };
+	s.slots = calloc(o->nworkers, sizeof *s.slots);
 	open_log(&s);
 	if (setup(&s, env, ud) < 0)
 		return 1;
-	for (unsigned i = 0; i < o->nworkers; i++)
-		spawn(&s, i);
-	slog(&s, "actord started: %u workers, harbor %u, pid %d", o->nworkers,
+	slog(&s, "actord starting: %u workers, harbor %u, pid %d", o->nworkers,
 	     o->harbor, (int)getpid());
+	for (unsigned i = 0; i < o->nworkers; i++) {
+		pid_t pid = spawn(&s, i);
+		if (pid > 0)
+			slog(&s, "worker %u started (pid %d)", i, (int)pid);
+	}
 	notify("READY=1");
 
 	for (;;) {
@@ -320,8 +364,10 @@ int supervisor_run(const struct supervisor_opts *o,
 		int r = poll(&pfd, 1, 100);
 		if (r > 0)
 			on_signal(&s);
-		if (!s.stopping)
+		if (!s.stopping) {
+			restart_due(&s);
 			notify("WATCHDOG=1");
+		}
 		if (!s.stopping)
 			continue;
 		if (all_gone(&s))
@@ -339,6 +385,7 @@ int supervisor_run(const struct supervisor_opts *o,
 	}
 	slog(&s, "actord stopped");
 	free(s.tx);
+	free(s.slots);
 	segment_destroy(&s.seg);
 	return 0;
 }

@@ -37,6 +37,20 @@ expect() {   # expect REGEX [FILE]: a line of output matches
 
 expect_rc() {
 	if [ "$RC" -eq "$1" ]; then pass "exit status $1"; else fail "exit status $RC, wanted $1"; fi
+	clean_run
+}
+
+# clean_run [FILE...]: no sanitizer report in the node's output (the
+# sanitizer build runs these tests too).
+clean_run() {
+	local f
+	for f in "${@:-$T/out}" "$T"/*.log; do
+		[ -f "$f" ] || continue
+		if grep -Eq 'runtime error:|AddressSanitizer|LeakSanitizer' "$f"; then
+			fail "sanitizer report in $(basename "$f")"
+			grep -E -A5 'runtime error:|Sanitizer' "$f" | head -20
+		fi
+	done
 }
 
 finish() {
