@@ -29,6 +29,11 @@ static int32_t new_session(struct actord_context *ctx)
 	return s;
 }
 
+int actord_new_session(struct actord_context *ctx)
+{
+	return new_session(ctx);
+}
+
 int actord_send(struct actord_context *ctx, uint32_t source, uint32_t dest,
                 int type, int session, void *msg, size_t sz)
 {
@@ -54,6 +59,14 @@ static uint32_t parse_handle(const char *s)
 	char *end;
 	unsigned long v = strtoul(s + 1, &end, 16);
 	return (*end || end == s + 1 || v > UINT32_MAX) ? 0 : (uint32_t)v;
+}
+
+int actord_alive(struct actord_context *ctx, uint32_t handle)
+{
+	struct worker *w = worker_self();
+	(void)ctx;
+	return (handle >> 24) == w->h->harbor &&
+	       directory_get(seg_directory(w->seg), handle, NULL) == DIR_ALIVE;
 }
 
 uint32_t actord_query(struct actord_context *ctx, const char *name)
@@ -258,6 +271,17 @@ uint32_t actord_starttime(void)
 uint64_t actord_hpc(void)
 {
 	return worker_now_ns();
+}
+
+int actord_worker_of(struct actord_context *ctx, uint32_t handle)
+{
+	struct worker *w = worker_self();
+	unsigned owner;
+	(void)ctx;
+	if ((handle >> 24) != w->h->harbor ||
+	    directory_get(seg_directory(w->seg), handle, &owner) != DIR_ALIVE)
+		return -1;
+	return (int)owner;
 }
 
 int actord_worker_id(struct actord_context *ctx)

@@ -154,11 +154,16 @@ void ctrl_handle(struct worker *w, unsigned from, const struct ring_hdr *h,
 		const char *module = payload ? payload : "";
 		size_t ml = strnlen(module, h->size);
 		const char *args = ml + 1 < h->size ? module + ml + 1 : "";
-		if (ml < h->size && h->size > 0 && payload &&
-		    ((char *)payload)[h->size - 1] == '\0')
-			service_create(w, h->dest, module, args);
-		else
+		bool ok = ml < h->size && h->size > 0 && payload &&
+		          ((char *)payload)[h->size - 1] == '\0' &&
+		          service_create(w, h->dest, module, args);
+		if (!ok) {
 			directory_kill(seg_directory(w->seg), h->dest);
+			/* The launcher learns of the failure as "this address is
+			 * down": an error message with no session. */
+			route_send(w, h->dest, h->source, ACTORD_PTYPE_ERROR, 0,
+			           NULL, 0, true);
+		}
 		break;
 	}
 	case CTRL_KILL: {

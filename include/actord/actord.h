@@ -74,9 +74,13 @@ int actord_sendname(struct actord_context *ctx, uint32_t source,
                     size_t sz);
 
 uint32_t actord_self(struct actord_context *ctx);
+/* A fresh session of this service, for a request sent some other way. */
+int actord_new_session(struct actord_context *ctx);
 /* Register ".name" for `handle` (0: this service).  Returns 0, or -1 if the
  * name is taken, malformed or the table is full. */
 int actord_name(struct actord_context *ctx, const char *name, uint32_t handle);
+/* True while `handle` names a live service. */
+int actord_alive(struct actord_context *ctx, uint32_t handle);
 /* ".name" or ":%08x" to a handle; 0 if there is none. */
 uint32_t actord_query(struct actord_context *ctx, const char *name);
 
@@ -115,6 +119,8 @@ uint64_t actord_now(void);
 uint32_t actord_starttime(void);
 uint64_t actord_hpc(void);
 
+/* The worker hosting a live `handle` of this node, or -1. */
+int actord_worker_of(struct actord_context *ctx, uint32_t handle);
 /* Which worker runs this service, and how many workers the node has. */
 int actord_worker_id(struct actord_context *ctx);
 int actord_worker_count(struct actord_context *ctx);

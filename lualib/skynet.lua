@@ -1,0 +1,612 @@
+-- skynet.lua -- the skynet service API for Lua services on actord.
+--
+-- Written for actord from the documented behaviour of skynet's API.  Each
+-- incoming request runs in its own coroutine (taken from a pool); a
+-- coroutine that blocks (call, sleep, wait) yields back to the dispatcher,
+-- which resumes it when its response, timer or wake-up arrives.  Sessions
+-- tie responses to the coroutine that asked.
+
+local c = require "skynet.core"
+
+local coroutine_create = coroutine.create
+local coroutine_resume = coroutine.resume
+local coroutine_yield = coroutine.yield
+local coroutine_running = coroutine.running
+local traceback = debug.traceback
+local tostring = tostring
+local select = select
+local pack_args = table.pack
+local unpack_args = table.unpack
+
+local skynet = {
+	PTYPE_TEXT = 0, PTYPE_RESPONSE = 1, PTYPE_MULTICAST = 2,
+	PTYPE_CLIENT = 3, PTYPE_SYSTEM = 4, PTYPE_HARBOR = 5,
+	PTYPE_SOCKET = 6, PTYPE_ERROR = 7, PTYPE_QUEUE = 8,
+	PTYPE_DEBUG = 9, PTYPE_LUA = 10, PTYPE_SNAX = 11, PTYPE_TRACE = 12,
+}
+
+local proto = {}              -- protocol by name and by id
+
+-- What each coroutine is doing.
+local waiting = {}            -- session -> coroutine waiting for it ("BREAK": woken early)
+local watching = {}           -- session -> address a call went to
+local req_session = {}        -- coroutine -> session of the request it serves
+local req_source = {}         -- coroutine -> who sent that request
+local sleeping = {}           -- coroutine -> session it sleeps or waits on
+local responses = {}          -- pending response closures -> { requester, session }
+
+local fork_queue = {}
+local wakeup_queue = {}
+local errors = {}             -- errors of this dispatch, raised at its end
+
+local started = false
+local init_funcs = {}
+local exiting = false
+
+skynet.pack = c.pack
+skynet.packstring = c.packstring
+skynet.unpack = c.unpack
+skynet.tostring = c.tostring
+skynet.trash = c.trash
+skynet.self = c.self
+skynet.now = c.now
+skynet.hpc = c.hpc
+skynet.getenv = c.getenv
+skynet.genid = c.genid
+
+---------------------------------------------------------------------------
+-- coroutine pool
+
+local pool = {}
+
+-- A pooled coroutine runs task after task: after each one it parks itself
+-- in the pool, receives the next function, then waits for its arguments.
+local function co_create(f)
+	local co = table.remove(pool)
+	if co then
+		coroutine_resume(co, f)
+		return co
+	end
+	co = coroutine_create(function(...)
+		local fn = f
+		local args = pack_args(...)
+		while true do
+			fn(unpack_args(args, 1, args.n))
+			fn = nil
+			pool[#pool + 1] = coroutine_running()
+			fn = coroutine_yield("DONE")
+			args = pack_args(coroutine_yield())
+		end
+	end)
+	return co
+end
+
+---------------------------------------------------------------------------
+-- resuming and what a coroutine yields
+
+local function forget(co)
+	req_session[co] = nil
+	req_source[co] = nil
+	sleeping[co] = nil
+end
+
+-- After a coroutine stops: on an error, answer its caller if it was
+-- serving a request and keep the error for the end of the dispatch.  A
+-- coroutine that raised is not reused.
+local function suspend(co, ok, cmd)
+	if not ok then
+		local session = req_session[co]
+		if session and session ~= 0 then
+			c.send(req_source[co], skynet.PTYPE_ERROR, session, "")
+		end
+		forget(co)
+		errors[#errors + 1] = traceback(co, tostring(cmd))
+	elseif cmd == "DONE" or cmd == "QUIT" then
+		forget(co)
+	end
+	-- "SUSPEND": waiting on a session; nothing to do until it comes.
+end
+
+local function resume(co, ...)
+	suspend(co, coroutine_resume(co, ...))
+end
+
+local function yield_session(session, co)
+	waiting[session] = co
+	return coroutine_yield("SUSPEND")
+end
+
+---------------------------------------------------------------------------
+-- protocols
+
+function skynet.register_protocol(class)
+	local name, id = class.name, class.id
+	assert(type(name) == "string" and math.type(id) == "integer" and
+	       id >= 0 and id <= 255, "a protocol needs a name and an id 0..255")
+	assert(proto[name] == nil and proto[id] == nil,
+	       "protocol " .. name .. " is already registered")
+	proto[name] = class
+	proto[id] = class
+end
+
+skynet.register_protocol { name = "lua", id = skynet.PTYPE_LUA,
+	pack = c.pack, unpack = c.unpack }
+skynet.register_protocol { name = "response", id = skynet.PTYPE_RESPONSE }
+skynet.register_protocol { name = "error", id = skynet.PTYPE_ERROR,
+	unpack = function(...) return ... end }
+
+function skynet.dispatch(typename, func)
+	local p = proto[typename]
+	assert(p, "unknown protocol " .. tostring(typename))
+	local old = p.dispatch
+	p.dispatch = func
+	return old
+end
+
+---------------------------------------------------------------------------
+-- addresses
+
+function skynet.address(addr)
+	if type(addr) == "number" then
+		return string.format(":%08x", addr)
+	end
+	return tostring(addr)
+end
+
+-- Only local names (".x") resolve here; global ones never do.
+function skynet.localname(name)
+	if name:sub(1, 1) ~= "." then
+		return nil
+	end
+	return c.query(name)
+end
+
+function skynet.harbor(addr)
+	return addr >> 24, addr & 0xffffff
+end
+
+---------------------------------------------------------------------------
+-- sending and calling
+
+local function proto_of(typename)
+	local p = proto[typename]
+	if p == nil then
+		error("unknown protocol " .. tostring(typename), 3)
+	end
+	return p
+end
+
+function skynet.send(addr, typename, ...)
+	local p = proto_of(typename)
+	return c.send(addr, p.id, 0, p.pack(...))
+end
+
+function skynet.rawsend(addr, typename, msg, sz)
+	local p = proto_of(typename)
+	return c.send(addr, p.id, 0, msg, sz)
+end
+
+local function yield_call(addr, session)
+	watching[session] = addr
+	local ok, msg, sz = yield_session(session, coroutine_running())
+	watching[session] = nil
+	if not ok then
+		error("call failed: " .. skynet.address(addr), 0)
+	end
+	return msg, sz
+end
+
+function skynet.call(addr, typename, ...)
+	local p = proto_of(typename)
+	local session = c.send(addr, p.id, nil, p.pack(...))
+	if session == nil then
+		error("call to invalid address " .. skynet.address(addr), 2)
+	end
+	return p.unpack(yield_call(addr, session))
+end
+
+function skynet.rawcall(addr, typename, msg, sz)
+	local p = proto_of(typename)
+	local session = c.send(addr, p.id, nil, msg, sz)
+	if session == nil then
+		error("call to invalid address " .. skynet.address(addr), 2)
+	end
+	return yield_call(addr, session)
+end
+
+-- Extension: a call that gives up after `ti` ticks (10 ms units).  Returns
+-- true and the answer, or false, "timeout"; an answer arriving later is
+-- dropped.  A plain skynet.call keeps waiting, as in skynet.
+function skynet.timeoutcall(ti, addr, typename, ...)
+	local p = proto_of(typename)
+	local session = c.send(addr, p.id, nil, p.pack(...))
+	if session == nil then
+		error("call to invalid address " .. skynet.address(addr), 2)
+	end
+	local co = coroutine_running()
+	local timer = c.timeout(ti)
+	waiting[timer] = co
+	sleeping[co] = timer
+	watching[session] = addr
+	local ok, msg, sz = yield_session(session, co)
+	watching[session] = nil
+	sleeping[co] = nil
+	if waiting[session] == co then
+		-- the timer (or a wakeup) won: ignore what comes back later
+		waiting[session] = "BREAK"
+		return false, "timeout"
+	end
+	waiting[timer] = "BREAK"
+	if not ok then
+		error("call failed: " .. skynet.address(addr), 0)
+	end
+	return true, p.unpack(msg, sz)
+end
+
+function skynet.redirect(dest, source, typename, session, msg, sz)
+	return c.redirect(dest, source, proto_of(typename).id, session, msg, sz)
+end
+
+function skynet.ret(msg, sz)
+	local co = coroutine_running()
+	local session = req_session[co]
+	if session == nil then
+		error("No session", 2)
+	end
+	req_session[co] = nil
+	if session == 0 then
+		-- a send, not a call: nobody waits for an answer
+		if msg ~= nil then c.trash(msg, sz) end
+		return false
+	end
+	return c.send(req_source[co], skynet.PTYPE_RESPONSE, session, msg, sz) ~= nil
+end
+
+function skynet.retpack(...)
+	return skynet.ret(skynet.pack(...))
+end
+
+function skynet.ignoreret()
+	req_session[coroutine_running()] = nil
+end
+
+-- A closure that answers the current request later, from any coroutine,
+-- once: response(true, ...) answers, response(false) raises in the
+-- caller, response("test") tells whether the caller is still there.
+function skynet.response(pack)
+	pack = pack or skynet.pack
+	local co = coroutine_running()
+	local session, source = req_session[co], req_source[co]
+	if session == nil then
+		error("No session", 2)
+	end
+	if session == 0 then
+		error("Can't response to a send (no session)", 2)
+	end
+	req_session[co] = nil
+	local f
+	f = function(ok, ...)
+		if ok == "test" or ok == "TEST" then
+			return responses[f] ~= nil and c.alive(source)
+		end
+		if responses[f] == nil then
+			error("Can't response more than once", 2)
+		end
+		responses[f] = nil
+		if ok then
+			return c.send(source, skynet.PTYPE_RESPONSE, session, pack(...)) ~= nil
+		end
+		return c.send(source, skynet.PTYPE_ERROR, session, "") ~= nil
+	end
+	responses[f] = { source, session }
+	return f
+end
+
+---------------------------------------------------------------------------
+-- time and scheduling
+
+function skynet.starttime()
+	return c.starttime()
+end
+
+function skynet.time()
+	return c.now() / 100 + c.starttime()
+end
+
+function skynet.sleep(ti)
+	local co = coroutine_running()
+	local session = c.timeout(ti)
+	sleeping[co] = session
+	local ok, why = yield_session(session, co)
+	sleeping[co] = nil
+	if ok then
+		return
+	end
+	if why == "BREAK" then
+		return "BREAK"
+	end
+	error(why)
+end
+
+function skynet.yield()
+	return skynet.sleep(0)
+end
+
+function skynet.wait(co)
+	co = co or coroutine_running()
+	local session = c.genid()
+	sleeping[co] = session
+	local ok, why = yield_session(session, co)
+	sleeping[co] = nil
+	waiting[session] = nil
+	if not ok and why ~= "BREAK" then
+		error(why)
+	end
+end
+
+-- Wake a coroutine in sleep or wait.  It runs after the waker yields.
+function skynet.wakeup(co)
+	local session = sleeping[co]
+	if session and waiting[session] == co then
+		waiting[session] = "BREAK"
+		wakeup_queue[#wakeup_queue + 1] = co
+		return true
+	end
+	return false
+end
+
+function skynet.timeout(ti, func)
+	local session = c.timeout(ti)
+	local co = co_create(func)
+	waiting[session] = co
+	return co
+end
+
+function skynet.fork(func, ...)
+	local co
+	if select("#", ...) == 0 then
+		co = co_create(func)
+	else
+		local args = pack_args(...)
+		co = co_create(function() func(unpack_args(args, 1, args.n)) end)
+	end
+	fork_queue[#fork_queue + 1] = co
+	return co
+end
+
+---------------------------------------------------------------------------
+-- dispatching
+
+local function dispatch_response(session, ok, msg, sz)
+	local co = waiting[session]
+	if co == "BREAK" then
+		waiting[session] = nil
+		return
+	end
+	if co == nil then
+		if ok then
+			c.error("Unknown response session " .. session)
+		end
+		return
+	end
+	waiting[session] = nil
+	resume(co, ok, msg, sz)
+end
+
+-- An error with session 0 says "this address is down": every call still
+-- waiting on it fails, and an "error" dispatch, if set, hears of it.
+local function service_down(source)
+	local down = {}
+	for session, addr in pairs(watching) do
+		if addr == source and type(waiting[session]) == "thread" then
+			down[#down + 1] = session
+		end
+	end
+	for _, session in ipairs(down) do
+		local co = waiting[session]
+		waiting[session] = nil
+		resume(co, false)
+	end
+	local f = proto[skynet.PTYPE_ERROR].dispatch
+	if f then
+		resume(co_create(f), 0, source)
+	end
+end
+
+local function serve(f, session, source, ...)
+	local co = co_create(f)
+	req_session[co] = session
+	req_source[co] = source
+	resume(co, session, source, ...)
+end
+
+local function raw_dispatch(typeid, msg, sz, session, source)
+	if typeid == skynet.PTYPE_RESPONSE then
+		return dispatch_response(session, true, msg, sz)
+	end
+	if typeid == skynet.PTYPE_ERROR then
+		if session == 0 then
+			return service_down(source)
+		end
+		return dispatch_response(session, false)
+	end
+	local p = proto[typeid]
+	local f = p and p.dispatch
+	if f == nil then
+		if session ~= 0 then
+			c.send(source, skynet.PTYPE_ERROR, session, "")
+		end
+		if p == nil then
+			c.error(string.format("Unknown request (%d): %s", typeid,
+			        skynet.address(source)))
+		else
+			c.error(string.format("No dispatch for %s message from %s",
+			        p.name, skynet.address(source)))
+		end
+		return
+	end
+	if not p.unpack then
+		return serve(f, session, source, msg, sz)
+	end
+	-- A message that does not unpack is refused, not half-handled.
+	local args = pack_args(pcall(p.unpack, msg, sz))
+	if not args[1] then
+		if session ~= 0 then
+			c.send(source, skynet.PTYPE_ERROR, session, "")
+		end
+		errors[#errors + 1] = string.format("bad %s message from %s: %s",
+			p.name, skynet.address(source), tostring(args[2]))
+		return
+	end
+	serve(f, session, source, unpack_args(args, 2, args.n))
+end
+
+-- Wake-ups and forks run after the message that caused them, in order.
+local function run_queues()
+	while true do
+		local co = table.remove(wakeup_queue, 1)
+		if co then
+			resume(co, false, "BREAK")
+		else
+			co = table.remove(fork_queue, 1)
+			if co == nil then
+				return
+			end
+			resume(co)
+		end
+	end
+end
+
+function skynet.dispatch_message(...)
+	local ok, err = pcall(raw_dispatch, ...)
+	if not ok then
+		errors[#errors + 1] = tostring(err)
+	end
+	run_queues()
+	if #errors > 0 then
+		local all = table.concat(errors, "\n")
+		errors = {}
+		error(all, 0)
+	end
+end
+
+---------------------------------------------------------------------------
+-- starting and ending
+
+function skynet.init(f)
+	if started then
+		f()
+	else
+		init_funcs[#init_funcs + 1] = f
+	end
+end
+
+local function init_service(start)
+	local ok, err = xpcall(function()
+		for _, f in ipairs(init_funcs) do
+			f()
+		end
+		init_funcs = {}
+		started = true
+		start()
+	end, traceback)
+	if ok then
+		c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("LAUNCHOK"))
+	else
+		c.error("init service failed: " .. tostring(err))
+		c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("ERROR"))
+		skynet.exit()
+	end
+end
+
+function skynet.start(start_func)
+	c.callback(skynet.dispatch_message)
+	skynet.timeout(0, function() init_service(start_func) end)
+end
+
+-- Start a service whose messages are re-typed by `map` (type id -> type
+-- id) and whose payloads are not freed after dispatch, so a proxy can
+-- pass them on untouched (skynet.manager's forward_type).
+function skynet.forward_type(map, start_func)
+	c.callback(function(ptype, msg, sz, ...)
+		local mapped = map[ptype]
+		if mapped then
+			skynet.dispatch_message(mapped, msg, sz, ...)
+		else
+			local ok, err = pcall(skynet.dispatch_message, ptype, msg, sz, ...)
+			c.trash(msg, sz)
+			if not ok then error(err, 0) end
+		end
+	end, true)
+	skynet.timeout(0, function() init_service(start_func) end)
+end
+
+function skynet.exit()
+	if exiting then
+		return
+	end
+	exiting = true
+	-- Nobody may wait forever on a service that is gone.
+	for co, session in pairs(req_session) do
+		if session ~= 0 and req_source[co] then
+			c.send(req_source[co], skynet.PTYPE_ERROR, session, "")
+		end
+	end
+	for resp, to in pairs(responses) do
+		c.send(to[1], skynet.PTYPE_ERROR, to[2], "")
+		responses[resp] = nil
+	end
+	c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("REMOVE", c.self(), false))
+	c.exit()
+	coroutine_yield("QUIT")
+end
+
+function skynet.kill(addr)
+	if type(addr) == "string" then
+		addr = c.query(addr)
+		if addr == nil then return end
+	end
+	c.kill(addr)
+end
+
+function skynet.abort()
+	c.abort()
+end
+
+function skynet.error(...)
+	return c.error(...)
+end
+
+function skynet.memory()
+	return c.memory()
+end
+
+---------------------------------------------------------------------------
+-- services
+
+function skynet.launch(name, ...)
+	return c.launch(name, table.concat({ ... }, " "))
+end
+
+function skynet.newservice(name, ...)
+	return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
+end
+
+-- Unique services: `uniqueservice(name, ...)` for this node,
+-- `uniqueservice(true, name, ...)` for the whole cluster (a standalone node
+-- is the whole cluster).
+function skynet.uniqueservice(global, ...)
+	if global == true then
+		return skynet.call(".service", "lua", "GLAUNCH", ...)
+	end
+	return skynet.call(".service", "lua", "LAUNCH", global, ...)
+end
+
+function skynet.queryservice(global, ...)
+	if global == true then
+		return skynet.call(".service", "lua", "GQUERY", ...)
+	end
+	return skynet.call(".service", "lua", "QUERY", global, ...)
+end
+
+return skynet

@@ -1,0 +1,19 @@
+-- bootstrap.lua -- the first Lua service: starts the node's system
+-- services, then the `start` service, then ends itself (as skynet's does).
+local skynet = require "skynet"
+local core = require "skynet.core"
+
+skynet.start(function()
+	local launcher = assert(skynet.launch("snlua", "launcher"))
+	core.name(".launcher", launcher)
+	-- A standalone node has no harbor links; clustering adds them.
+	local dc = skynet.newservice("datacenterd")
+	core.name("DATACENTER", dc)
+	skynet.newservice("service_mgr")
+	local start = skynet.getenv("start") or "main"
+	local ok, err = pcall(skynet.newservice, start)
+	if not ok then
+		skynet.error("cannot start " .. start .. ": " .. tostring(err))
+	end
+	skynet.exit()
+end)

@@ -1,0 +1,97 @@
+-- launcher.lua -- `.launcher`: starts services for skynet.newservice.
+--
+-- A LAUNCH is answered only when the new service's start function has
+-- returned (it sends LAUNCHOK), or with an error when its init failed, so
+-- newservice blocks exactly as long as the tutorial says.
+local skynet = require "skynet"
+local core = require "skynet.core"
+
+local starting = {}     -- handle -> response to the LAUNCH that made it
+local services = {}     -- handle -> "module args", while alive
+local NORET = {}
+
+local command = {}
+
+local function launch(where, module, ...)
+	local args = table.concat({ ... }, " ")
+	local h = core.launch(module, args, where)
+	if not h then
+		return nil
+	end
+	services[h] = module .. " " .. args
+	starting[h] = skynet.response()
+	return NORET
+end
+
+function command.LAUNCH(_, module, ...)
+	return launch(nil, module, ...)
+end
+
+-- Extension (placement): LAUNCHON where module args..., where is a worker
+-- index, or "here" for the caller's own worker.
+function command.LAUNCHON(caller, where, module, ...)
+	if where == "here" then
+		where = core.owner(caller)
+	end
+	return launch(math.tointeger(where), module, ...)
+end
+
+local function finish(h, ok)
+	local r = starting[h]
+	if r then
+		starting[h] = nil
+		if ok then
+			r(true, h)
+		else
+			r(false)
+		end
+	end
+	if not ok then
+		services[h] = nil
+	end
+end
+
+function command.LAUNCHOK(h)
+	finish(h, true)
+	return NORET
+end
+
+function command.ERROR(h)
+	finish(h, false)
+	return NORET
+end
+
+function command.REMOVE(_, h)
+	finish(h, false)
+	services[h] = nil
+	return NORET
+end
+
+function command.LIST()
+	local list = {}
+	for h, what in pairs(services) do
+		list[skynet.address(h)] = what
+	end
+	return list
+end
+
+skynet.dispatch("lua", function(session, source, cmd, ...)
+	local f = command[cmd]
+	if not f then
+		skynet.error("launcher: unknown command " .. tostring(cmd))
+		if session ~= 0 then skynet.ret(skynet.pack(nil)) end
+		return
+	end
+	local r = f(source, ...)
+	if r ~= NORET then
+		skynet.ret(skynet.pack(r))
+	end
+end)
+
+-- A service that failed in its C init (its script is missing, say) says
+-- so with an error message from its handle.
+skynet.dispatch("error", function(_, source)
+	finish(source, false)
+end)
+
+skynet.start(function() end)
