@@ -14,6 +14,9 @@ struct actord_context;
 /* Open skynet.core for the service `ctx` (leaves the module table). */
 int lualib_open_core(lua_State *L, struct actord_context *ctx);
 
+/* sharedata.c: open skynet.sharedata.core (per-process shared tables). */
+int lualib_open_sharedata(lua_State *L);
+
 /* seri.c: pack the values at stack [from, top] into a malloc'ed buffer;
  * raises a Lua error on an unpackable value. */
 void *seri_pack(lua_State *L, int from, size_t *sz);

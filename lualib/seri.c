@@ -19,7 +19,7 @@
  *               pairs for the other keys, then a nil byte
  *
  * uint16 is unsigned, as in skynet: a signed one would misread skynet's
- * 256..65535.  Tables are read with raw access (no __index, no __pairs),
+ * 32768..65535.  Tables are read with raw access (no __index, no __pairs),
  * and n is lua_rawlen, so nils inside 1..n travel as nil and come back as
  * absent keys.  Tables may nest 32 deep, counting the outermost as 1.
  *
@@ -447,9 +447,7 @@ unpack_table(lua_State *L, struct reader *r, int cookie, int level)
 			take(L, r, 1, "table");
 			break;
 		}
-		unpack_value(L, r, level);
-		if (lua_isnil(L, -1))
-			malformed(L, r, "nil table key");
+		unpack_value(L, r, level);   /* not nil: that byte ends the table */
 		if (lua_type(L, -1) == LUA_TNUMBER && isnan(lua_tonumber(L, -1)))
 			malformed(L, r, "NaN table key");
 		unpack_value(L, r, level);

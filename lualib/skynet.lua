@@ -12,7 +12,9 @@ local coroutine_create = coroutine.create
 local coroutine_resume = coroutine.resume
 local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
-local traceback = debug.traceback
+-- debug and math are opened on first use (see services/snlua.c): touch
+-- them only when needed.
+local function traceback(...) return debug.traceback(...) end
 local tostring = tostring
 local select = select
 local pack_args = table.pack
@@ -47,12 +49,42 @@ skynet.pack = c.pack
 skynet.packstring = c.packstring
 skynet.unpack = c.unpack
 skynet.tostring = c.tostring
-skynet.trash = c.trash
 skynet.self = c.self
 skynet.now = c.now
 skynet.hpc = c.hpc
 skynet.getenv = c.getenv
 skynet.genid = c.genid
+
+-- Env keys can be added, never changed: a config key or one set before
+-- keeps its value for the node's life.  Values are stored as strings.
+function skynet.setenv(key, value)
+	if c.getenv(key) ~= nil then
+		error("Can't setenv exist key : " .. key, 2)
+	end
+	if not c.setenv(key, tostring(value)) then
+		error("setenv " .. key .. " failed (env full?)", 2)
+	end
+end
+
+-- The payload of the message being dispatched, which the runtime (or
+-- forward_type) frees once the dispatch ends.  Passing it on must not
+-- hand it over: a proxy's skynet.ret(skynet.rawcall(...)) (7.13.1) would
+-- free it twice.
+local borrowed
+
+-- msg, sz as a payload the runtime may take: a borrowed one is copied.
+local function own(msg, sz)
+	if msg ~= nil and msg == borrowed then
+		return c.tostring(msg, sz)
+	end
+	return msg, sz
+end
+
+function skynet.trash(msg, sz)
+	if msg ~= borrowed then
+		c.trash(msg, sz)
+	end
+end
 
 ---------------------------------------------------------------------------
 -- coroutine pool
@@ -121,8 +153,8 @@ end
 
 function skynet.register_protocol(class)
 	local name, id = class.name, class.id
-	assert(type(name) == "string" and math.type(id) == "integer" and
-	       id >= 0 and id <= 255, "a protocol needs a name and an id 0..255")
+	assert(type(name) == "string" and type(id) == "number" and id % 1 == 0
+	       and id >= 0 and id <= 255, "a protocol needs a name and an id 0..255")
 	assert(proto[name] == nil and proto[id] == nil,
 	       "protocol " .. name .. " is already registered")
 	proto[name] = class
@@ -161,6 +193,27 @@ function skynet.localname(name)
 	return c.query(name)
 end
 
+-- Names with a dot are node-local; without one they are global: sends
+-- use the C-level name, which goes with the service, and .globalnames
+-- keeps the binding for good, as a harbor does (see harbor.queryname).
+-- These live here rather than only in skynet.manager because the
+-- tutorial's services call skynet.register without requiring it.
+function skynet.name(name, handle)
+	handle = handle or c.self()
+	if not c.name(name, handle) then
+		c.error(string.format("name %s is already taken (or invalid)", name))
+		return false
+	end
+	if name:sub(1, 1) ~= "." then
+		c.send(".globalnames", skynet.PTYPE_LUA, 0, c.pack("REGISTER", name, handle))
+	end
+	return true
+end
+
+function skynet.register(name)
+	return skynet.name(name, c.self())
+end
+
 function skynet.harbor(addr)
 	return addr >> 24, addr & 0xffffff
 end
@@ -178,12 +231,12 @@ end
 
 function skynet.send(addr, typename, ...)
 	local p = proto_of(typename)
-	return c.send(addr, p.id, 0, p.pack(...))
+	return c.send(addr, p.id, 0, own(p.pack(...)))
 end
 
 function skynet.rawsend(addr, typename, msg, sz)
 	local p = proto_of(typename)
-	return c.send(addr, p.id, 0, msg, sz)
+	return c.send(addr, p.id, 0, own(msg, sz))
 end
 
 local function yield_call(addr, session)
@@ -198,7 +251,7 @@ end
 
 function skynet.call(addr, typename, ...)
 	local p = proto_of(typename)
-	local session = c.send(addr, p.id, nil, p.pack(...))
+	local session = c.send(addr, p.id, nil, own(p.pack(...)))
 	if session == nil then
 		error("call to invalid address " .. skynet.address(addr), 2)
 	end
@@ -207,7 +260,7 @@ end
 
 function skynet.rawcall(addr, typename, msg, sz)
 	local p = proto_of(typename)
-	local session = c.send(addr, p.id, nil, msg, sz)
+	local session = c.send(addr, p.id, nil, own(msg, sz))
 	if session == nil then
 		error("call to invalid address " .. skynet.address(addr), 2)
 	end
@@ -219,7 +272,7 @@ end
 -- dropped.  A plain skynet.call keeps waiting, as in skynet.
 function skynet.timeoutcall(ti, addr, typename, ...)
 	local p = proto_of(typename)
-	local session = c.send(addr, p.id, nil, p.pack(...))
+	local session = c.send(addr, p.id, nil, own(p.pack(...)))
 	if session == nil then
 		error("call to invalid address " .. skynet.address(addr), 2)
 	end
@@ -244,7 +297,7 @@ function skynet.timeoutcall(ti, addr, typename, ...)
 end
 
 function skynet.redirect(dest, source, typename, session, msg, sz)
-	return c.redirect(dest, source, proto_of(typename).id, session, msg, sz)
+	return c.redirect(dest, source, proto_of(typename).id, session, own(msg, sz))
 end
 
 function skynet.ret(msg, sz)
@@ -256,10 +309,10 @@ function skynet.ret(msg, sz)
 	req_session[co] = nil
 	if session == 0 then
 		-- a send, not a call: nobody waits for an answer
-		if msg ~= nil then c.trash(msg, sz) end
+		skynet.trash(msg, sz)
 		return false
 	end
-	return c.send(req_source[co], skynet.PTYPE_RESPONSE, session, msg, sz) ~= nil
+	return c.send(req_source[co], skynet.PTYPE_RESPONSE, session, own(msg, sz)) ~= nil
 end
 
 function skynet.retpack(...)
@@ -280,10 +333,12 @@ function skynet.response(pack)
 	if session == nil then
 		error("No session", 2)
 	end
-	if session == 0 then
-		error("Can't response to a send (no session)", 2)
-	end
 	req_session[co] = nil
+	if session == 0 then
+		-- a send: nobody waits, so answering is a no-op (a handler may
+		-- take a response before it knows whether it got a call, 7.8)
+		return function() return false end
+	end
 	local f
 	f = function(ok, ...)
 		if ok == "test" or ok == "TEST" then
@@ -294,7 +349,7 @@ function skynet.response(pack)
 		end
 		responses[f] = nil
 		if ok then
-			return c.send(source, skynet.PTYPE_RESPONSE, session, pack(...)) ~= nil
+			return c.send(source, skynet.PTYPE_RESPONSE, session, own(pack(...))) ~= nil
 		end
 		return c.send(source, skynet.PTYPE_ERROR, session, "") ~= nil
 	end
@@ -332,22 +387,26 @@ function skynet.yield()
 	return skynet.sleep(0)
 end
 
-function skynet.wait(co)
-	co = co or coroutine_running()
+-- Block until skynet.wakeup(token); the token defaults to the running
+-- coroutine and may be any value (a table shared by several coroutines).
+function skynet.wait(token)
+	local co = coroutine_running()
+	token = token or co
 	local session = c.genid()
-	sleeping[co] = session
+	sleeping[token] = session
 	local ok, why = yield_session(session, co)
-	sleeping[co] = nil
+	sleeping[token] = nil
 	waiting[session] = nil
 	if not ok and why ~= "BREAK" then
 		error(why)
 	end
 end
 
--- Wake a coroutine in sleep or wait.  It runs after the waker yields.
-function skynet.wakeup(co)
-	local session = sleeping[co]
-	if session and waiting[session] == co then
+-- Wake what sleeps or waits on `token`.  It runs after the waker yields.
+function skynet.wakeup(token)
+	local session = sleeping[token]
+	local co = session and waiting[session]
+	if type(co) == "thread" then
 		waiting[session] = "BREAK"
 		wakeup_queue[#wakeup_queue + 1] = co
 		return true
@@ -477,17 +536,24 @@ local function run_queues()
 	end
 end
 
-function skynet.dispatch_message(...)
-	local ok, err = pcall(raw_dispatch, ...)
+-- borrow: the runtime frees the payload after this dispatch (see own).
+local function dispatch(borrow, typeid, msg, ...)
+	borrowed = borrow and msg or nil
+	local ok, err = pcall(raw_dispatch, typeid, msg, ...)
 	if not ok then
 		errors[#errors + 1] = tostring(err)
 	end
 	run_queues()
+	borrowed = nil
 	if #errors > 0 then
 		local all = table.concat(errors, "\n")
 		errors = {}
 		error(all, 0)
 	end
+end
+
+function skynet.dispatch_message(...)
+	return dispatch(true, ...)
 end
 
 ---------------------------------------------------------------------------
@@ -511,6 +577,9 @@ local function init_service(start)
 		start()
 	end, traceback)
 	if ok then
+		-- Many services go idle after start and would never collect what
+		-- starting left behind.
+		collectgarbage()
 		c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("LAUNCHOK"))
 	else
 		c.error("init service failed: " .. tostring(err))
@@ -531,9 +600,9 @@ function skynet.forward_type(map, start_func)
 	c.callback(function(ptype, msg, sz, ...)
 		local mapped = map[ptype]
 		if mapped then
-			skynet.dispatch_message(mapped, msg, sz, ...)
+			dispatch(false, mapped, msg, sz, ...)
 		else
-			local ok, err = pcall(skynet.dispatch_message, ptype, msg, sz, ...)
+			local ok, err = pcall(dispatch, true, ptype, msg, sz, ...)
 			c.trash(msg, sz)
 			if not ok then error(err, 0) end
 		end
@@ -567,6 +636,8 @@ function skynet.kill(addr)
 		if addr == nil then return end
 	end
 	c.kill(addr)
+	-- the launcher forgets it (and fails a newservice still waiting on it)
+	c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("REMOVE", addr, true))
 end
 
 function skynet.abort()

@@ -27,6 +27,7 @@ tally "$log"
 # Real nodes under the sanitizers too; worker processes end with _exit,
 # so leak checking is left to the unit tests.
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	MANY_COUNT=3000 MANY_MEMORY_CHECK=0 \
 	meson test -C build-asan --suite integration --print-errorlogs --num-processes 1 2>&1 | tee "$log"
 tally "$log"
 rm -f "$log"

@@ -247,6 +247,9 @@ void actord_kill(struct actord_context *ctx, uint32_t handle)
 			service_release(w, s);
 		return;
 	}
+	/* Its names go now, as they would on this worker: the killer may
+	 * look them up next (names are shared, any process may drop them). */
+	names_remove_handle(seg_names(w->seg), handle);
 	struct ring_hdr h = { 0, CTRL_KILL, 0, ctx->handle, handle, 0 };
 	route_to_endpoint(w, owner, &h, NULL, true);
 }

@@ -262,6 +262,7 @@ void service_release(struct worker *w, struct actord_context *s)
 	mailbox_free(&s->mq);
 	table_remove(&w->services, s->handle);
 	atomic_fetch_sub_explicit(&w->ep->services, 1, memory_order_relaxed);
+	w->released++;
 	if (s->in_runq)
 		s->released = true; /* the run queue frees it when it gets there */
 	else

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define SPILL_MIN   (64 << 10)
-#define SPILL_KEEP  (16 << 20)   /* an empty buffer larger than this is freed */
+#define SPILL_KEEP  (256 << 10)  /* an empty buffer larger than this is freed */
 
 static size_t record_size(uint32_t payload)
 {

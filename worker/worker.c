@@ -10,7 +10,7 @@
 #include "worker/worker.h"
 
 #include <errno.h>
-#include <malloc.h>
+#include <jemalloc/jemalloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #define TICK_NS 10000000ull /* skynet's 10 ms timer unit */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define RUNQ_TURN 64        /* services run per turn before polling again */
 
 /* The one worker of this process.  Set once in worker_main. */
@@ -233,6 +235,13 @@ static void idle(struct worker *w)
 			__builtin_ia32_pause();
 		}
 	}
+	if (w->released) {
+		/* Services ended: hand their memory back before sleeping, or an
+		 * idle worker would hold it until it next allocates. */
+		mallctl("arena." STRINGIFY(MALLCTL_ARENAS_ALL) ".purge", NULL, NULL,
+		        NULL, 0);
+		w->released = 0;
+	}
 	struct endpoint *ep = w->ep;
 	atomic_store(&ep->sleeping, 1);
 	atomic_thread_fence(memory_order_seq_cst);
@@ -365,10 +374,6 @@ int worker_main(struct segment *seg, const struct worker_opts *o)
 	w.ep = seg_endpoint(seg, o->id);
 	w.gen = atomic_load(&w.ep->generation);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* Bursts of messages allocate and free payloads by the million; giving
-	 * the heap top back to the kernel after each burst would make every
-	 * next burst fault its pages in again. */
-	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 	prctl(PR_SET_NAME, "actord-worker");
 	if (ring_setup(&w) < 0) {
 		fprintf(stderr, "worker %u: io_uring unavailable\n", w.id);

@@ -91,6 +91,7 @@ struct worker {
 	unsigned ndirty;
 	struct calls calls;                 /* calls awaiting a remote reply */
 	struct module *modules;             /* loaded modules, a list */
+	unsigned released;                  /* services ended since the last purge */
 };
 
 /* The worker of this process; NULL in the supervisor. */

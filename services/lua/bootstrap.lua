@@ -9,6 +9,7 @@ skynet.start(function()
 	-- A standalone node has no harbor links; clustering adds them.
 	local dc = skynet.newservice("datacenterd")
 	core.name("DATACENTER", dc)
+	skynet.newservice("globalnames")
 	skynet.newservice("service_mgr")
 	local start = skynet.getenv("start") or "main"
 	local ok, err = pcall(skynet.newservice, start)

@@ -7,6 +7,9 @@ local skynet = require "skynet"
 local core = require "skynet.core"
 
 local starting = {}     -- handle -> response to the LAUNCH that made it
+local placement = skynet.getenv("placement") or "balanced"
+local nworkers = select(2, core.worker())
+local next_worker = 0
 local services = {}     -- handle -> "module args", while alive
 local NORET = {}
 
@@ -23,8 +26,21 @@ local function launch(where, module, ...)
 	return NORET
 end
 
-function command.LAUNCH(_, module, ...)
-	return launch(nil, module, ...)
+-- Where a plain newservice goes, by the `placement` config key:
+-- "balanced" (fewest services), "spread" (each on the next worker in
+-- turn), "same" (the caller's own worker).
+local function default_place(caller)
+	if placement == "same" then
+		return core.owner(caller)
+	elseif placement == "spread" then
+		next_worker = (next_worker + 1) % nworkers
+		return next_worker
+	end
+	return nil
+end
+
+function command.LAUNCH(caller, module, ...)
+	return launch(default_place(caller), module, ...)
 end
 
 -- Extension (placement): LAUNCHON where module args..., where is a worker

@@ -1,0 +1,16 @@
+local skynet = require "skynet"
+
+function task(name)
+    local i = 0
+    skynet.error(name, "begin task")
+    while ( i < 200000000)
+    do
+        i = i+1
+    end
+    skynet.error(name, "end task", i)
+end
+
+skynet.start(function ()
+    skynet.fork(task, "task1")
+    skynet.fork(task, "task2")
+end)
