@@ -37,8 +37,8 @@ local req_source = {}         -- coroutine -> who sent that request
 local sleeping = {}           -- coroutine -> session it sleeps or waits on
 local responses = {}          -- pending response closures -> { requester, session }
 
-local fork_queue = {}
-local wakeup_queue = {}
+local fork_queue, fork_head, fork_tail = {}, 1, 0
+local wakeup_queue, wakeup_head, wakeup_tail = {}, 1, 0
 local errors = {}             -- errors of this dispatch, raised at its end
 
 local started = false
@@ -90,26 +90,31 @@ end
 -- coroutine pool
 
 local pool = {}
+local starting = {}           -- task not yet run -> its function
 
--- A pooled coroutine runs task after task: after each one it parks itself
--- in the pool, receives the next function, then waits for its arguments.
-local function co_create(f)
-	local co = table.remove(pool)
+-- A pooled coroutine runs task after task.  Each task arrives as one
+-- resume with the function and its arguments; after it the coroutine
+-- parks itself in the pool.  The tail call keeps the stack flat.
+local function task_loop(f, ...)
+	f(...)
+	pool[#pool + 1] = coroutine_running()
+	return task_loop(coroutine_yield("DONE"))
+end
+
+local function get_coroutine()
+	local n = #pool
+	local co = pool[n]
 	if co then
-		coroutine_resume(co, f)
+		pool[n] = nil
 		return co
 	end
-	co = coroutine_create(function(...)
-		local fn = f
-		local args = pack_args(...)
-		while true do
-			fn(unpack_args(args, 1, args.n))
-			fn = nil
-			pool[#pool + 1] = coroutine_running()
-			fn = coroutine_yield("DONE")
-			args = pack_args(coroutine_yield())
-		end
-	end)
+	return coroutine_create(task_loop)
+end
+
+-- A task that starts on a later resume (a fork, a timeout).
+local function co_create(f)
+	local co = get_coroutine()
+	starting[co] = f
 	return co
 end
 
@@ -140,7 +145,12 @@ local function suspend(co, ok, cmd)
 end
 
 local function resume(co, ...)
-	suspend(co, coroutine_resume(co, ...))
+	local f = starting[co]
+	if f then
+		starting[co] = nil
+		return suspend(co, coroutine_resume(co, f, ...))
+	end
+	return suspend(co, coroutine_resume(co, ...))
 end
 
 local function yield_session(session, co)
@@ -408,7 +418,8 @@ function skynet.wakeup(token)
 	local co = session and waiting[session]
 	if type(co) == "thread" then
 		waiting[session] = "BREAK"
-		wakeup_queue[#wakeup_queue + 1] = co
+		wakeup_tail = wakeup_tail + 1
+		wakeup_queue[wakeup_tail] = co
 		return true
 	end
 	return false
@@ -429,7 +440,8 @@ function skynet.fork(func, ...)
 		local args = pack_args(...)
 		co = co_create(function() func(unpack_args(args, 1, args.n)) end)
 	end
-	fork_queue[#fork_queue + 1] = co
+	fork_tail = fork_tail + 1
+	fork_queue[fork_tail] = co
 	return co
 end
 
@@ -468,15 +480,26 @@ local function service_down(source)
 	end
 	local f = proto[skynet.PTYPE_ERROR].dispatch
 	if f then
-		resume(co_create(f), 0, source)
+		serve(f, nil, 0, source)
 	end
 end
 
-local function serve(f, session, source, ...)
-	local co = co_create(f)
+-- The request runs in a coroutine of its own; unpacking happens there too,
+-- so a message that does not unpack fails that request alone: its caller
+-- gets an error and the error is logged.
+local function unpack_and_run(f, unpack, session, source, msg, sz)
+	return f(session, source, unpack(msg, sz))
+end
+
+local function serve(f, unpack, session, source, msg, sz)
+	local co = get_coroutine()
 	req_session[co] = session
 	req_source[co] = source
-	resume(co, session, source, ...)
+	if unpack then
+		return suspend(co, coroutine_resume(co, unpack_and_run, f, unpack,
+		                                    session, source, msg, sz))
+	end
+	return suspend(co, coroutine_resume(co, f, session, source, msg, sz))
 end
 
 local function raw_dispatch(typeid, msg, sz, session, source)
@@ -504,36 +527,25 @@ local function raw_dispatch(typeid, msg, sz, session, source)
 		end
 		return
 	end
-	if not p.unpack then
-		return serve(f, session, source, msg, sz)
-	end
-	-- A message that does not unpack is refused, not half-handled.
-	local args = pack_args(pcall(p.unpack, msg, sz))
-	if not args[1] then
-		if session ~= 0 then
-			c.send(source, skynet.PTYPE_ERROR, session, "")
-		end
-		errors[#errors + 1] = string.format("bad %s message from %s: %s",
-			p.name, skynet.address(source), tostring(args[2]))
-		return
-	end
-	serve(f, session, source, unpack_args(args, 2, args.n))
+	return serve(f, p.unpack, session, source, msg, sz)
 end
 
 -- Wake-ups and forks run after the message that caused them, in order.
 local function run_queues()
-	while true do
-		local co = table.remove(wakeup_queue, 1)
-		if co then
+	while wakeup_head <= wakeup_tail or fork_head <= fork_tail do
+		if wakeup_head <= wakeup_tail then
+			local co = wakeup_queue[wakeup_head]
+			wakeup_queue[wakeup_head] = nil
+			wakeup_head = wakeup_head + 1
 			resume(co, false, "BREAK")
 		else
-			co = table.remove(fork_queue, 1)
-			if co == nil then
-				return
-			end
+			local co = fork_queue[fork_head]
+			fork_queue[fork_head] = nil
+			fork_head = fork_head + 1
 			resume(co)
 		end
 	end
+	wakeup_head, wakeup_tail, fork_head, fork_tail = 1, 0, 1, 0
 end
 
 -- borrow: the runtime frees the payload after this dispatch (see own).

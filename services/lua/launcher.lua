@@ -77,8 +77,15 @@ function command.ERROR(h)
 	return NORET
 end
 
-function command.REMOVE(_, h)
-	finish(h, false)
+-- A service ended.  If it did so by itself while starting (skynet.exit in
+-- its start function, as a main service often does), its newservice
+-- returns nil; if it was killed, that newservice raises.
+function command.REMOVE(_, h, killed)
+	local r = starting[h]
+	if r then
+		starting[h] = nil
+		if killed then r(false) else r(true) end
+	end
 	services[h] = nil
 	return NORET
 end
