@@ -50,7 +50,7 @@ static int dispatch(struct actord_context *ctx, void *ud, int type,
 	lua_pushinteger(L, session);
 	lua_pushinteger(L, source);
 	if (lua_pcall(L, 5, 0, top + 1) != LUA_OK) {
-		actord_error(ctx, "lua call [:%08x to :%08x : %d msgsz = %zu] error : %s",
+		actord_error(ctx, "lua call [%x to :%x : %d msgsz = %zu] error : %s",
 		             source, actord_self(ctx), session, sz,
 		             lua_tostring(L, -1));
 	}

@@ -59,7 +59,6 @@
 #define MAX_COOKIE 32   /* cookies are 5 bits */
 #define MAX_DEPTH  32
 
-#define BOX_NAME "actord.seri.buffer"
 
 static uint8_t
 type_byte(int type, int cookie)
@@ -90,30 +89,40 @@ struct box {
 	size_t n, cap;
 };
 
-/* __close and __gc: whichever runs first frees; a detached box is empty. */
 static int
-box_free(lua_State *L)
+box_gc(lua_State *L)
 {
-	struct box *b = luaL_checkudata(L, 1, BOX_NAME);
+	struct box *b = lua_touserdata(L, 1);
 	free(b->p);
 	b->p = NULL;
 	return 0;
 }
 
+/* Each Lua state packs into one scratch buffer that it owns for good (a
+ * userdata in the registry, freed with the state).  An error halfway
+ * through a pack leaves nothing to free, and a pack costs no allocation
+ * but the exact-size copy handed to the caller. */
+static const char SCRATCH_KEY = 0;
+#define SCRATCH_KEEP (64 << 10)   /* a larger buffer is shrunk after use */
+
 static struct box *
-box_push(lua_State *L)
+box_scratch(lua_State *L)
 {
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &SCRATCH_KEY) == LUA_TUSERDATA) {
+		struct box *b = lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		b->n = 0;
+		return b;
+	}
+	lua_pop(L, 1);
 	struct box *b = lua_newuserdatauv(L, sizeof(*b), 0);
 	b->p = NULL;
 	b->n = b->cap = 0;
-	if (luaL_newmetatable(L, BOX_NAME)) {
-		lua_pushcfunction(L, box_free);
-		lua_setfield(L, -2, "__close");
-		lua_pushcfunction(L, box_free);
-		lua_setfield(L, -2, "__gc");
-	}
+	lua_newtable(L);
+	lua_pushcfunction(L, box_gc);
+	lua_setfield(L, -2, "__gc");
 	lua_setmetatable(L, -2);
-	lua_toclose(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &SCRATCH_KEY);
 	return b;
 }
 
@@ -293,19 +302,21 @@ seri_pack(lua_State *L, int from, size_t *sz)
 	int top = lua_gettop(L);
 	from = lua_absindex(L, from);
 	luaL_checkstack(L, 4, "packing a message");
-	struct box *b = box_push(L);
+	struct box *b = box_scratch(L);
 	for (int i = from; i <= top; i++)
 		pack_value(L, b, i, 0);
-	box_reserve(L, b, 1);   /* never NULL, even for no values */
-	b->n--;
-	void *p = b->p;
+	void *p = malloc(b->n ? b->n : 1);   /* never NULL, even for no values */
+	if (p == NULL)
+		luaL_error(L, "not enough memory to pack a message");
+	if (b->n)
+		memcpy(p, b->p, b->n);
 	*sz = b->n;
-	b->p = NULL;            /* ours now: closing the box frees nothing */
-	/* Not lua_pop alone: calling __close may move the stack, and Lua
-	 * 5.4.4's lua_settop then keeps a stale top (fixed in 5.4.5);
-	 * lua_closeslot looks the slot up again. */
-	lua_closeslot(L, -1);
-	lua_pop(L, 1);
+	if (b->cap > SCRATCH_KEEP) {
+		free(b->p);
+		b->p = NULL;
+		b->cap = 0;
+	}
+	b->n = 0;
 	return p;
 }
 
@@ -432,7 +443,10 @@ unpack_table(lua_State *L, struct reader *r, int cookie, int level)
 		malformed(L, r, "tables nested deeper than %d", MAX_DEPTH);
 	need_stack(L, r, 3);
 	size_t n = array_length(L, r, cookie);
-	lua_createtable(L, n <= INT_MAX ? (int)n : 0, 0);
+	/* The number of keys is not in the format: a table with no array
+	 * part is most likely a small record, so room for a few keys saves
+	 * the rehash after each of its first inserts. */
+	lua_createtable(L, n <= INT_MAX ? (int)n : 0, n == 0 ? 4 : 0);
 	for (size_t i = 1; i <= n; i++) {
 		unpack_value(L, r, level);
 		if (lua_isnil(L, -1))

@@ -31,7 +31,10 @@ local proto = {}              -- protocol by name and by id
 
 -- What each coroutine is doing.
 local waiting = {}            -- session -> coroutine waiting for it ("BREAK": woken early)
-local watching = {}           -- session -> address a call went to
+-- coroutine -> address its call went to.  Keyed by coroutine, which the
+-- pool reuses, rather than by session, which is new every time: a new key
+-- costs Lua a table insert, a reused one does not.
+local watching = {}
 local req_session = {}        -- coroutine -> session of the request it serves
 local req_source = {}         -- coroutine -> who sent that request
 local sleeping = {}           -- coroutine -> session it sleeps or waits on
@@ -250,9 +253,10 @@ function skynet.rawsend(addr, typename, msg, sz)
 end
 
 local function yield_call(addr, session)
-	watching[session] = addr
-	local ok, msg, sz = yield_session(session, coroutine_running())
-	watching[session] = nil
+	local co = coroutine_running()
+	watching[co] = addr
+	local ok, msg, sz = yield_session(session, co)
+	watching[co] = nil
 	if not ok then
 		error("call failed: " .. skynet.address(addr), 0)
 	end
@@ -290,9 +294,9 @@ function skynet.timeoutcall(ti, addr, typename, ...)
 	local timer = c.timeout(ti)
 	waiting[timer] = co
 	sleeping[co] = timer
-	watching[session] = addr
+	watching[co] = addr
 	local ok, msg, sz = yield_session(session, co)
-	watching[session] = nil
+	watching[co] = nil
 	sleeping[co] = nil
 	if waiting[session] == co then
 		-- the timer (or a wakeup) won: ignore what comes back later
@@ -468,8 +472,8 @@ end
 -- waiting on it fails, and an "error" dispatch, if set, hears of it.
 local function service_down(source)
 	local down = {}
-	for session, addr in pairs(watching) do
-		if addr == source and type(waiting[session]) == "thread" then
+	for session, co in pairs(waiting) do
+		if type(co) == "thread" and watching[co] == source then
 			down[#down + 1] = session
 		end
 	end

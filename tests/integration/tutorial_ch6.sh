@@ -195,7 +195,7 @@ expect_lines "$h" <<-L
 	start $CO
 	task1 $CO
 	task2 $CO
-	lua call \[.*\] error : .*testassert\.lua:6: assertion failed!
+	lua call \[0 to :[0-9a-f]+ : [0-9]+ msgsz = 0\] error : .*testassert\.lua:6: assertion failed!
 	task2 thread: 0x[0-9a-f]+ end
 L
 expect 'in function .?task1'
