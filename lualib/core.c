@@ -58,6 +58,11 @@ static int dispatch(struct actord_context *ctx, void *ud, int type,
 	return cs->forward ? 1 : 0;
 }
 
+const void *lualib_callback_key(void)
+{
+	return &CALLBACK_KEY;
+}
+
 /* core.callback(f [, forward]): f(type, msg, sz, session, source) runs for
  * every message.  With forward, the payload is not freed afterwards: the
  * Lua side passed it on. */
@@ -256,17 +261,32 @@ static int lsetenv(lua_State *L)
 	return 1;
 }
 
-/* core.launch(module, args [, where]) -> handle | nil */
+/* core.launch(module, args [, where [, session]]) -> handle | nil.  With
+ * a session, the new service answers it when started (core.parent). */
 static int llaunch(lua_State *L)
 {
 	const char *module = luaL_checkstring(L, 1);
 	const char *args = luaL_optstring(L, 2, "");
 	int where = (int)luaL_optinteger(L, 3, ACTORD_PLACE_ANY);
-	uint32_t h = actord_launch_on(CTX(L), module, args, where);
+	int session = (int)luaL_optinteger(L, 4, 0);
+	uint32_t h = actord_launch_child(CTX(L), module, args, where, session);
 	if (!h)
 		return 0;
 	lua_pushinteger(L, h);
 	return 1;
+}
+
+/* core.parent() -> launcher, session: once, for a service launched with
+ * a session; nothing otherwise. */
+static int lparent(lua_State *L)
+{
+	uint32_t parent;
+	int session = actord_parent(CTX(L), &parent);
+	if (session == 0)
+		return 0;
+	lua_pushinteger(L, parent);
+	lua_pushinteger(L, session);
+	return 2;
 }
 
 static int lkill(lua_State *L)
@@ -383,7 +403,7 @@ int lualib_open_core(lua_State *L, struct actord_context *ctx)
 		{ "timeout", ltimeout }, { "name", lname }, { "alive", lalive }, { "owner", lowner },
 		{ "stdin_read", lstdin_read }, { "query", lquery },
 		{ "getenv", lgetenv }, { "setenv", lsetenv }, { "launch", llaunch },
-		{ "kill", lkill }, { "exit", lexit }, { "abort", labort },
+		{ "kill", lkill }, { "parent", lparent }, { "exit", lexit }, { "abort", labort },
 		{ "now", lnow }, { "starttime", lstarttime }, { "hpc", lhpc },
 		{ "worker", lworker }, { "memory", lmemory },
 		{ "pack", lpack }, { "packstring", lpackstring }, { "unpack", lunpack },

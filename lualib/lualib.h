@@ -14,6 +14,10 @@ struct actord_context;
 /* Open skynet.core for the service `ctx` (leaves the module table). */
 int lualib_open_core(lua_State *L, struct actord_context *ctx);
 
+/* Registry key (lightuserdata) of the message callback a service set
+ * through core.callback; nil until it did. */
+const void *lualib_callback_key(void);
+
 /* sharedata.c: open skynet.sharedata.core (per-process shared tables). */
 int lualib_open_sharedata(lua_State *L);
 

@@ -583,6 +583,25 @@ function skynet.init(f)
 	end
 end
 
+-- Whoever started this service waits until its start function returned:
+-- a newservice caller waits on a session (core.parent), the `.launcher`
+-- on a message.  started: true (ready), false (failed), nil (ended itself
+-- during start: newservice returns nil).
+local function tell_launcher(started)
+	local parent, session = c.parent()
+	if parent then
+		if started == false then
+			c.send(parent, skynet.PTYPE_ERROR, session, "")
+		else
+			c.send(parent, skynet.PTYPE_RESPONSE, session, c.pack(started))
+		end
+	elseif started then
+		c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("LAUNCHOK"))
+	elseif started == false then
+		c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("ERROR"))
+	end
+end
+
 local function init_service(start)
 	local ok, err = xpcall(function()
 		for _, f in ipairs(init_funcs) do
@@ -596,10 +615,10 @@ local function init_service(start)
 		-- Many services go idle after start and would never collect what
 		-- starting left behind.
 		collectgarbage()
-		c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("LAUNCHOK"))
+		tell_launcher(true)
 	else
 		c.error("init service failed: " .. tostring(err))
-		c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("ERROR"))
+		tell_launcher(false)
 		skynet.exit()
 	end
 end
@@ -641,6 +660,7 @@ function skynet.exit()
 		c.send(to[1], skynet.PTYPE_ERROR, to[2], "")
 		responses[resp] = nil
 	end
+	tell_launcher(nil)
 	c.send(".launcher", skynet.PTYPE_LUA, 0, c.pack("REMOVE", c.self(), false))
 	c.exit()
 	coroutine_yield("QUIT")
@@ -675,8 +695,51 @@ function skynet.launch(name, ...)
 	return c.launch(name, table.concat({ ... }, " "))
 end
 
+-- Where a plain newservice goes, by the `placement` config key (see
+-- docs/placement.md): balanced (fewest services), spread (each on the next
+-- worker), same (the caller's worker).
+local PLACE = { balanced = false, spread = -3, same = -2 }
+local default_where
+
+-- Start a Lua service and wait until its start function returned.  The
+-- new service answers our session itself (no round trip through the
+-- launcher); if it fails or ends first, the runtime or it says so.
+local function launch_child(where, name, ...)
+	local args = table.concat({ name, ... }, " ")
+	local session = c.genid()
+	local h = c.launch("snlua", args, where or nil, session)
+	if h == nil then
+		error("can't launch service " .. tostring(name), 3)
+	end
+	local co = coroutine_running()
+	watching[co] = h
+	local ok, msg, sz = yield_session(session, co)
+	watching[co] = nil
+	if not ok then
+		error("launch " .. args .. " failed", 3)
+	end
+	if c.unpack(msg, sz) then
+		return h
+	end
+	return nil
+end
+
 function skynet.newservice(name, ...)
-	return skynet.call(".launcher", "lua", "LAUNCH", "snlua", name, ...)
+	if default_where == nil then
+		local place = c.getenv("placement") or "balanced"
+		default_where = PLACE[place]
+		if default_where == nil then
+			c.error("unknown placement " .. place .. ", using balanced")
+			default_where = false
+		end
+	end
+	return launch_child(default_where, name, ...)
+end
+
+-- Extension (placement): start a service on worker `where` (an index from
+-- 0), or on the caller's own worker with where = "here".
+function skynet.newservice_on(where, name, ...)
+	return launch_child(where == "here" and -2 or math.tointeger(where), name, ...)
 end
 
 -- Unique services: `uniqueservice(name, ...)` for this node,

@@ -365,9 +365,12 @@ int snlua_init(void *inst, struct actord_context *ctx, const char *args)
 		return 1;
 	}
 	lua_settop(L, 0);
-	/* An idle service never allocates, so it would never collect what
-	 * loading left behind: do it now. */
-	lua_gc(L, LUA_GCCOLLECT, 0);
+	/* skynet.start collects once the start function returned; a script
+	 * that never calls it gets a collection here instead. */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, lualib_callback_key());
+	if (lua_isnil(L, -1))
+		lua_gc(L, LUA_GCCOLLECT, 0);
+	lua_pop(L, 1);
 	return 0;
 }
 

@@ -181,7 +181,7 @@ void actord_error(struct actord_context *ctx, const char *fmt, ...)
 }
 
 static uint32_t launch(struct actord_context *ctx, const char *module,
-                       const char *args, int where)
+                       const char *args, int where, int32_t session)
 {
 	struct worker *w = worker_self();
 	if (!module_query(w, module)) {
@@ -196,14 +196,14 @@ static uint32_t launch(struct actord_context *ctx, const char *module,
 	}
 	uint32_t handle = w->h->harbor << 24 | id;
 	if (to == w->id)
-		return service_create(w, handle, module, args);
+		return service_create(w, handle, module, args, ctx->handle, session);
 	size_t ml = strlen(module), al = strlen(args);
 	char *rec = malloc(ml + al + 2);
 	if (!rec)
 		abort();
 	memcpy(rec, module, ml + 1);
 	memcpy(rec + ml + 1, args, al + 1);
-	struct ring_hdr h = { (uint32_t)(ml + al + 2), CTRL_LAUNCH, 0,
+	struct ring_hdr h = { (uint32_t)(ml + al + 2), CTRL_LAUNCH, session,
 	                      ctx->handle, handle, 0 };
 	route_to_endpoint(w, to, &h, rec, true);
 	return handle;
@@ -212,13 +212,27 @@ static uint32_t launch(struct actord_context *ctx, const char *module,
 uint32_t actord_launch(struct actord_context *ctx, const char *module,
                        const char *args)
 {
-	return launch(ctx, module, args ? args : "", ACTORD_PLACE_ANY);
+	return launch(ctx, module, args ? args : "", ACTORD_PLACE_ANY, 0);
 }
 
 uint32_t actord_launch_on(struct actord_context *ctx, const char *module,
                           const char *args, int where)
 {
-	return launch(ctx, module, args ? args : "", where);
+	return launch(ctx, module, args ? args : "", where, 0);
+}
+
+uint32_t actord_launch_child(struct actord_context *ctx, const char *module,
+                             const char *args, int where, int session)
+{
+	return launch(ctx, module, args ? args : "", where, session);
+}
+
+int actord_parent(struct actord_context *ctx, uint32_t *parent)
+{
+	int32_t session = ctx->parent_session;
+	*parent = ctx->parent;
+	ctx->parent_session = 0;
+	return session;
 }
 
 void actord_exit(struct actord_context *ctx)

@@ -173,7 +173,10 @@ void route_to_endpoint(struct worker *w, unsigned to, const struct ring_hdr *h,
 {
 	struct peer *p = &w->peers[to];
 	route_sync_peer(w, to);
-	if (h->session != 0 && !is_reply(h->type) && h->type < CTRL_BASE)
+	/* A launch with a session is a call too: its answer comes from the
+	 * new service, and must not be waited for if that worker dies. */
+	if (h->session != 0 && !is_reply(h->type) &&
+	    (h->type < CTRL_BASE || h->type == CTRL_LAUNCH))
 		calls_add(&w->calls, h->source, h->session, to);
 	mark_dirty(w, to);
 	bool spilled = !spill_empty(&p->spill);
@@ -335,6 +338,9 @@ unsigned route_place(struct worker *w, int where)
 		return w->id;
 	if (where >= 0)
 		return (unsigned)where % nw;
+	if (where == ACTORD_PLACE_NEXT)
+		return atomic_fetch_add_explicit(&w->h->place_rr, 1,
+		                                 memory_order_relaxed) % nw;
 	/* Fewest services wins; the round-robin cursor breaks ties so that a
 	 * burst of launches spreads out. */
 	unsigned start = atomic_fetch_add_explicit(&w->h->place_rr, 1,

@@ -216,12 +216,15 @@ struct actord_context *service_placeholder(struct worker *w, uint32_t handle)
 }
 
 uint32_t service_create(struct worker *w, uint32_t handle, const char *module,
-                        const char *args)
+                        const char *args, uint32_t parent,
+                        int32_t parent_session)
 {
 	struct actord_context *s = service_find(w, handle);
 	if (!s)
 		s = service_new(w, handle);
 	s->placeholder = false;
+	s->parent = parent;
+	s->parent_session = parent_session;
 	s->mod = module_query(w, module);
 	if (s->mod) {
 		s->inst = s->mod->api.create ? s->mod->api.create() : NULL;
@@ -253,6 +256,11 @@ void service_release(struct worker *w, struct actord_context *s)
 		names_remove_handle(seg_names(w->seg), s->handle);
 	if (s->mod && s->mod->api.release)
 		s->mod->api.release(s->inst);
+	/* A launcher still waiting for this service to start waits no more. */
+	if (s->parent_session)
+		route_send(w, s->handle, s->parent, ACTORD_PTYPE_ERROR,
+		           s->parent_session, NULL, 0, true);
+	s->parent_session = 0;
 	/* Mail that will never be read: callers must not wait for it. */
 	struct msg m;
 	while (mailbox_pop(&s->mq, &m)) {

@@ -158,14 +158,16 @@ void ctrl_handle(struct worker *w, unsigned from, const struct ring_hdr *h,
 		const char *args = ml + 1 < h->size ? module + ml + 1 : "";
 		bool ok = ml < h->size && h->size > 0 && payload &&
 		          ((char *)payload)[h->size - 1] == '\0' &&
-		          service_create(w, h->dest, module, args);
-		if (!ok) {
+		          service_create(w, h->dest, module, args, h->source,
+		                         h->session);
+		if (!ok)
 			directory_kill(seg_directory(w->seg), h->dest);
-			/* The launcher learns of the failure as "this address is
-			 * down": an error message with no session. */
+		/* A launcher with no session learns of the failure as "this
+		 * address is down": an error message with session 0.  One with a
+		 * session had its error from service_create. */
+		if (!ok && h->session == 0)
 			route_send(w, h->dest, h->source, ACTORD_PTYPE_ERROR, 0,
 			           NULL, 0, true);
-		}
 		break;
 	}
 	case CTRL_KILL: {
@@ -282,7 +284,7 @@ static uint32_t launch_here(struct worker *w, const char *module,
 	uint32_t handle = w->h->harbor << 24 | id;
 	if (strcmp(module, "logger") == 0)
 		atomic_store(&w->h->logger, handle);
-	return service_create(w, handle, module, args);
+	return service_create(w, handle, module, args, 0, 0);
 }
 
 /* Worker 0 hosts the logger and, on the node's first start, bootstrap. */

@@ -39,6 +39,8 @@ struct actord_context {                /* a service */
 	struct mailbox mq;
 	struct actord_context *runq_next;
 	int32_t next_session;
+	uint32_t parent;                    /* launcher waiting on ... */
+	int32_t parent_session;             /* ... this session, or 0 */
 	bool in_runq;     /* on the run queue */
 	bool exiting;     /* asked to end after the message in hand */
 	bool released;    /* gone; the run queue frees it */
@@ -105,7 +107,8 @@ struct module *module_query(struct worker *w, const char *name);
  * or 0 if the module is missing or its init failed (the handle is then
  * dead and its mail bounced). */
 uint32_t service_create(struct worker *w, uint32_t handle, const char *module,
-                        const char *args);
+                        const char *args, uint32_t parent,
+                        int32_t parent_session);
 /* Make a local placeholder that collects mail for a service whose launch
  * record is still on its way from another worker. */
 struct actord_context *service_placeholder(struct worker *w, uint32_t handle);

@@ -50,6 +50,7 @@
 /* Placement hints for actord_launch_on(). */
 #define ACTORD_PLACE_ANY  (-1) /* let the runtime balance */
 #define ACTORD_PLACE_HERE (-2) /* the launcher's own worker */
+#define ACTORD_PLACE_NEXT (-3) /* each launch on the next worker in turn */
 
 struct actord_context;
 
@@ -107,6 +108,15 @@ uint32_t actord_launch(struct actord_context *ctx, const char *module,
                        const char *args);
 uint32_t actord_launch_on(struct actord_context *ctx, const char *module,
                           const char *args, int where);
+/* As actord_launch_on, for a launcher that waits on `session`: the new
+ * service takes it with actord_parent() and answers it when it is ready.
+ * If the new service ends before answering (init failed, killed, its
+ * worker died), the launcher gets an ACTORD_PTYPE_ERROR with `session`. */
+uint32_t actord_launch_child(struct actord_context *ctx, const char *module,
+                             const char *args, int where, int session);
+/* The launcher's handle and the session it waits on, once: later calls
+ * return 0.  Answering is then the service's own business. */
+int actord_parent(struct actord_context *ctx, uint32_t *parent);
 /* End a service (0: this one) after the message in hand. */
 void actord_kill(struct actord_context *ctx, uint32_t handle);
 void actord_exit(struct actord_context *ctx);

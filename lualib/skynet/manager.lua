@@ -1,16 +1,6 @@
--- skynet.manager -- naming, killing and the node-level calls, added to
--- the skynet table as in skynet (`require "skynet.manager"` then
--- skynet.register etc.).
-local skynet = require "skynet"
-
--- skynet.name and skynet.register are in skynet.lua itself (the
--- tutorial's services use them without requiring this module).
-
--- Extension (placement): start a service on worker `where` (an index),
--- or on the caller's own worker with where = "here".  A call between two
--- services on one worker needs no wake-up; see docs/placement.md.
-function skynet.newservice_on(where, name, ...)
-	return skynet.call(".launcher", "lua", "LAUNCHON", where, "snlua", name, ...)
-end
-
-return skynet
+-- skynet.manager -- in skynet this module adds register, name, launch,
+-- kill, abort and forward_type to the skynet table.  Here the skynet
+-- table has them already (the tutorial's services use some without
+-- requiring this module), as well as actord's newservice_on; requiring
+-- it keeps such code working.
+return require "skynet"

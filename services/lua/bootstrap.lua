@@ -4,7 +4,9 @@ local skynet = require "skynet"
 local core = require "skynet.core"
 
 skynet.start(function()
-	local launcher = assert(skynet.launch("snlua", "launcher"))
+	-- The launcher shares bootstrap's worker, so the boot log keeps the
+	-- tutorial's order.
+	local launcher = assert(core.launch("snlua", "launcher", -2))
 	core.name(".launcher", launcher)
 	-- A standalone node has no harbor links; clustering adds them.
 	local dc = skynet.newservice("datacenterd")
