@@ -38,7 +38,7 @@ static void set_defaults(struct config *c)
 	config_default(c, "spin_us", "50");
 	config_default(c, "ring_kb", "1024");
 	config_default(c, "stop_timeout", "5000");
-	config_default(c, "max_services", "1048576");
+	config_default(c, "max_services", "16777216");
 }
 
 /* True if `module` is built in or found as a file along cpath. */
