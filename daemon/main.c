@@ -46,29 +46,11 @@ static int module_exists(const char *cpath, const char *module)
 {
 	if (builtin_module(module))
 		return 1;
-	if (!cpath)
-		return 0;
-	char *paths = strdup(cpath), *save = NULL;
-	int found = 0;
-	for (char *p = strtok_r(paths, ";", &save); p && !found;
-	     p = strtok_r(NULL, ";", &save)) {
-		char file[1024];
-		size_t o = 0;
-		for (const char *q = p; *q && o + 1 < sizeof file; q++) {
-			if (*q == '?') {
-				int n = snprintf(file + o, sizeof file - o, "%s", module);
-				o += n > 0 ? (size_t)n : 0;
-				if (o >= sizeof file)
-					o = sizeof file - 1;
-			} else {
-				file[o++] = *q;
-			}
-		}
-		file[o] = '\0';
-		found = access(file, R_OK) == 0;
-	}
-	free(paths);
-	return found;
+	char file[1024];
+	for (const char *cur = cpath; cpath_next(&cur, module, file, sizeof file);)
+		if (access(file, R_OK) == 0)
+			return 1;
+	return 0;
 }
 
 static int check_bootstrap(const struct config *c, const char *path)

@@ -29,7 +29,7 @@ struct callback_state {
 
 /* ---- dispatch --------------------------------------------------------- */
 
-static int traceback(lua_State *L)
+int lualib_traceback(lua_State *L)
 {
 	const char *msg = lua_tostring(L, 1);
 	luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
@@ -42,7 +42,7 @@ static int dispatch(struct actord_context *ctx, void *ud, int type,
 	struct callback_state *cs = ud;
 	lua_State *L = cs->L;
 	int top = lua_gettop(L);
-	lua_pushcfunction(L, traceback);
+	lua_pushcfunction(L, lualib_traceback);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
 	lua_pushinteger(L, type);
 	lua_pushlightuserdata(L, (void *)msg);

@@ -14,6 +14,9 @@ struct actord_context;
 /* Open skynet.core for the service `ctx` (leaves the module table). */
 int lualib_open_core(lua_State *L, struct actord_context *ctx);
 
+/* A lua_pcall message handler: the error with a traceback. */
+int lualib_traceback(lua_State *L);
+
 /* Registry key (lightuserdata) of the message callback a service set
  * through core.callback; nil until it did. */
 const void *lualib_callback_key(void);

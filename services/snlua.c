@@ -270,13 +270,6 @@ static void open_libs(lua_State *L)
 	lua_pop(L, 1);
 }
 
-static int traceback(lua_State *L)
-{
-	const char *msg = lua_tostring(L, 1);
-	luaL_traceback(L, L, msg ? msg : "(error object is not a string)", 1);
-	return 1;
-}
-
 /* The built-in loader: [1] = "NAME args...". */
 static int load_service(lua_State *L)
 {
@@ -351,7 +344,7 @@ int snlua_init(void *inst, struct actord_context *ctx, const char *args)
 	lua_gc(L, LUA_GCGEN, 0, 0);
 	open_libs(L);
 	set_paths(l);
-	lua_pushcfunction(L, traceback);
+	lua_pushcfunction(L, lualib_traceback);
 	const char *loader = actord_getenv(ctx, "lualoader");
 	if (loader) {
 		lua_pushstring(L, loader);

@@ -29,36 +29,41 @@ static void *sym(void *dl, const char *name, const char *suffix)
 	return dlsym(dl, buf);
 }
 
-static void *open_along_cpath(const char *cpath, const char *name)
+bool cpath_next(const char **cursor, const char *name, char *path,
+                size_t size)
 {
-	if (!cpath)
-		return NULL;
-	const char *p = cpath;
-	while (*p) {
+	const char *p = *cursor;
+	while (p && *p) {
 		const char *end = strchr(p, ';');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char path[1024];
-		size_t o = 0;
-		for (size_t i = 0; i < len && o + 1 < sizeof path; i++) {
-			if (p[i] == '?') {
-				size_t nl = strlen(name);
-				if (o + nl + 1 >= sizeof path)
-					break;
-				memcpy(path + o, name, nl);
-				o += nl;
-			} else {
-				path[o++] = p[i];
+		size_t len = end ? (size_t)(end - p) : strlen(p), o = 0;
+		bool fits = true;
+		for (size_t i = 0; i < len && fits; i++) {
+			const char *add = p[i] == '?' ? name : &p[i];
+			size_t n = p[i] == '?' ? strlen(name) : 1;
+			fits = o + n < size;
+			if (fits) {
+				memcpy(path + o, add, n);
+				o += n;
 			}
 		}
 		path[o] = '\0';
-		if (o > 0) {
-			void *dl = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
-			if (dl)
-				return dl;
-		}
 		p += len;
 		if (*p == ';')
 			p++;
+		*cursor = p;
+		if (fits && o > 0)
+			return true;
+	}
+	return false;
+}
+
+static void *open_along_cpath(const char *cpath, const char *name)
+{
+	char path[1024];
+	for (const char *cur = cpath; cpath_next(&cur, name, path, sizeof path);) {
+		void *dl = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+		if (dl)
+			return dl;
 	}
 	return NULL;
 }

@@ -2,6 +2,9 @@
 #ifndef ACTORD_WORKER_SERVICE_H
 #define ACTORD_WORKER_SERVICE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "actord/actord.h"
 
 typedef void *(*module_create_fn)(void);
@@ -17,6 +20,11 @@ struct module_api {
 	module_release_fn release;
 	module_signal_fn signal;
 };
+
+/* The next candidate file for module `name` along the `;`-separated
+ * pattern list at *cursor (`?` becomes the name); false when none is left. */
+bool cpath_next(const char **cursor, const char *name, char *path,
+                size_t size);
 
 /* The modules linked into the actord binary (services/builtin.c); NULL if
  * `name` is not one of them. */

@@ -43,15 +43,6 @@ function command.LAUNCH(caller, module, ...)
 	return launch(default_place(caller), module, ...)
 end
 
--- Extension (placement): LAUNCHON where module args..., where is a worker
--- index, or "here" for the caller's own worker.
-function command.LAUNCHON(caller, where, module, ...)
-	if where == "here" then
-		where = core.owner(caller)
-	end
-	return launch(math.tointeger(where), module, ...)
-end
-
 local function finish(h, ok)
 	local r = starting[h]
 	if r then
