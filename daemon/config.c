@@ -333,6 +333,7 @@ static const struct rule rules[] = {
 	{ "ring_kb",      64, 1048576,  1 },
 	{ "stop_timeout", 0, LLONG_MAX, 0 },
 	{ "max_services", 1, LLONG_MAX, 0 },
+	{ "max_sockets",  1, 1 << 30,   0 },
 };
 
 static void

@@ -39,6 +39,16 @@ static void set_defaults(struct config *c)
 	config_default(c, "ring_kb", "1024");
 	config_default(c, "stop_timeout", "5000");
 	config_default(c, "max_services", "16777216");
+	config_default(c, "max_sockets", "1048576");
+}
+
+/* Socket id slots: a power of two, at least the number asked for. */
+static uint32_t sockets_rounded(long long n)
+{
+	uint32_t s = 64;
+	while (s < n && s < (1u << 30))
+		s <<= 1;
+	return s;
 }
 
 /* True if `module` is built in or found as a file along cpath. */
@@ -131,6 +141,7 @@ int main(int argc, char **argv)
 		.harbor = (unsigned)num(c, "harbor"),
 		.ring_capacity = (size_t)num(c, "ring_kb") * 1024,
 		.max_services = (uint32_t)num(c, "max_services"),
+		.max_sockets = sockets_rounded(num(c, "max_sockets")),
 		.stop_timeout_ms = (uint64_t)num(c, "stop_timeout"),
 		.logfile = logger ? logfile : NULL,
 		.worker = {

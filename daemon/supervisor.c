@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -187,9 +188,11 @@ static void recover(struct supervisor *s, unsigned slot, pid_t pid, int status)
 	atomic_store(&e->pid, 0);
 	uint32_t dead = directory_kill_owner(seg_directory(&s->seg), slot,
 	                                     drop_names, s);
+	/* Its sockets died with it (the kernel closed the fds). */
+	unsigned socks = sockdir_free_worker(seg_sockdir(&s->seg), slot, NULL, NULL);
 	uint32_t cur = atomic_load(&e->cur_handle);
-	slog(s, "worker %u (pid %d) %s; %u services lost%s", slot, (int)pid, why,
-	     dead, cur ? "" : "");
+	slog(s, "worker %u (pid %d) %s; %u services lost, %u sockets closed", slot,
+	     (int)pid, why, dead, socks);
 	if (cur)
 		slog(s, "worker %u was running :%08x (message type %u)", slot, cur,
 		     atomic_load(&e->cur_type));
@@ -310,6 +313,7 @@ static int setup(struct supervisor *s, void (*env)(struct envstore *, void *),
 	struct seg_params p = {
 		.nworkers = o->nworkers, .harbor = o->harbor,
 		.ring_capacity = o->ring_capacity, .max_services = o->max_services,
+		.max_sockets = o->max_sockets,
 		.name_slots = 4096, .env_slots = 4096, .env_arena = 1 << 20,
 	};
 	int r = segment_create(&s->seg, &p);
@@ -319,8 +323,16 @@ static int setup(struct supervisor *s, void (*env)(struct envstore *, void *),
 		return -1;
 	}
 	env(seg_env(&s->seg), ud);
-	for (unsigned i = 0; i < s->seg.h->nendpoints; i++)
-		seg_endpoint(&s->seg, i)->wakefd = eventfd(0, EFD_NONBLOCK);
+	for (unsigned i = 0; i < s->seg.h->nendpoints; i++) {
+		struct endpoint *e = seg_endpoint(&s->seg, i);
+		e->wakefd = eventfd(0, EFD_NONBLOCK);
+		/* Workers hand each other socket fds through these (SCM_RIGHTS). */
+		if (socketpair(AF_UNIX, SOCK_DGRAM, 0, e->passfd) < 0) {
+			fprintf(stderr, "actord: socketpair: %s\n", strerror(errno));
+			return -1;
+		}
+		fcntl(e->passfd[0], F_SETFL, O_NONBLOCK);
+	}
 	unsigned me = seg_supervisor(s->seg.h);
 	atomic_store(&seg_endpoint(&s->seg, me)->pid, getpid());
 	atomic_store(&seg_endpoint(&s->seg, me)->state, EP_RUNNING);

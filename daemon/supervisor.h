@@ -12,6 +12,7 @@ struct supervisor_opts {
 	unsigned harbor;
 	size_t ring_capacity;
 	uint32_t max_services;
+	uint32_t max_sockets;
 	uint64_t stop_timeout_ms;
 	const char *logfile;          /* NULL: stdout */
 	struct worker_opts worker;    /* template; id filled per worker */

@@ -24,6 +24,12 @@ const void *lualib_callback_key(void);
 /* sharedata.c: open skynet.sharedata.core (per-process shared tables). */
 int lualib_open_sharedata(lua_State *L);
 
+/* socketdriver.c: open skynet.socketdriver, the sockets of the service
+ * `ctx` (under skynet.socket). */
+int lualib_open_socketdriver(lua_State *L, struct actord_context *ctx);
+/* netpack.c: open skynet.netpack, the gate's 2-byte length protocol. */
+int lualib_open_netpack(lua_State *L);
+
 /* seri.c: pack the values at stack [from, top] into a malloc'ed buffer;
  * raises a Lua error on an unpackable value. */
 void *seri_pack(lua_State *L, int from, size_t *sz);

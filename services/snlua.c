@@ -186,6 +186,11 @@ static int open_core(lua_State *L)
 	return lualib_open_core(L, lua_touserdata(L, lua_upvalueindex(1)));
 }
 
+static int open_socketdriver(lua_State *L)
+{
+	return lualib_open_socketdriver(L, lua_touserdata(L, lua_upvalueindex(1)));
+}
+
 /* package.path/cpath and the service search path: the config's, then
  * actord's own folders so the built-in services and modules are always
  * found. */
@@ -206,6 +211,11 @@ static void set_paths(struct snlua *l)
 	lua_pushlightuserdata(L, l->ctx);
 	lua_pushcclosure(L, open_core, 1);
 	lua_setfield(L, -2, "skynet.core");
+	lua_pushlightuserdata(L, l->ctx);
+	lua_pushcclosure(L, open_socketdriver, 1);
+	lua_setfield(L, -2, "skynet.socketdriver");
+	lua_pushcfunction(L, lualib_open_netpack);
+	lua_setfield(L, -2, "skynet.netpack");
 	lua_pushcfunction(L, lualib_open_sharedata);
 	lua_setfield(L, -2, "skynet.sharedata.core");
 	lua_pop(L, 1);

@@ -41,6 +41,8 @@ static void layout(struct seg_header *h, const struct seg_params *p)
 	off = align_up(off + names_size(p->name_slots), page);
 	h->off_env = off;
 	off = align_up(off + envstore_size(p->env_slots, p->env_arena), page);
+	h->off_socks = off;
+	off = align_up(off + sockdir_size(p->max_sockets), page);
 	h->ring_stride = align_up(ring_size(p->ring_capacity), page);
 	h->off_rings = off;
 	off += eps * eps * h->ring_stride;
@@ -51,6 +53,8 @@ int segment_create(struct segment *s, const struct seg_params *p)
 {
 	struct seg_header tmp = {0};
 	if (p->nworkers == 0 || p->nworkers > SEG_MAX_WORKERS)
+		return -EINVAL;
+	if (p->max_sockets == 0 || (p->max_sockets & (p->max_sockets - 1)))
 		return -EINVAL;
 	if (p->ring_capacity < 4096 || (p->ring_capacity & (p->ring_capacity - 1)))
 		return -EINVAL;
@@ -88,10 +92,12 @@ int segment_create(struct segment *s, const struct seg_params *p)
 	directory_init(seg_directory(s), p->max_services);
 	names_init(seg_names(s), p->name_slots);
 	envstore_init(seg_env(s), p->env_slots, p->env_arena);
+	sockdir_init(seg_sockdir(s), p->max_sockets);
 	for (unsigned i = 0; i < h->nendpoints; i++) {
 		struct endpoint *e = seg_endpoint(s, i);
 		atomic_store(&e->generation, 1);
 		e->wakefd = -1;
+		e->passfd[0] = e->passfd[1] = -1;
 		for (unsigned j = 0; j < h->nendpoints; j++) {
 			if (i == j)
 				continue;

@@ -17,6 +17,7 @@
 #include "shm/envstore.h"
 #include "shm/names.h"
 #include "shm/ring.h"
+#include "shm/sockdir.h"
 
 #define SEG_MAGIC   0x5345474f54434141ull
 #define SEG_VERSION 1
@@ -34,6 +35,8 @@ struct endpoint {
 	_Atomic uint32_t generation;   /* bumped each time the slot restarts */
 	_Atomic uint32_t sleeping;     /* set while blocked; producers kick */
 	int wakefd;                    /* eventfd, inherited from the supervisor */
+	int passfd[2];                 /* datagram pair moving socket fds here:
+	                                  [0] read by this endpoint, [1] sent to */
 	_Alignas(64) _Atomic uint64_t heartbeat;
 	_Atomic uint32_t cur_handle;   /* service being run, 0 when idle */
 	_Atomic uint32_t cur_type;
@@ -50,7 +53,8 @@ struct seg_header {
 	uint32_t harbor;
 	uint64_t ring_capacity;
 	uint64_t size;
-	uint64_t off_endpoints, off_ready, off_dir, off_names, off_env, off_rings;
+	uint64_t off_endpoints, off_ready, off_dir, off_names, off_env, off_socks;
+	uint64_t off_rings;
 	uint64_t ring_stride;
 	uint64_t start_mono_ns;        /* CLOCK_MONOTONIC at start */
 	uint64_t start_real;           /* seconds since the epoch at start */
@@ -71,6 +75,7 @@ struct seg_params {
 	unsigned harbor;
 	size_t ring_capacity;  /* bytes, power of two */
 	uint32_t max_services;
+	uint32_t max_sockets;  /* power of two */
 	unsigned name_slots, env_slots;
 	size_t env_arena;
 };
@@ -98,6 +103,10 @@ static inline struct directory *seg_directory(struct segment *s)
 static inline struct names *seg_names(struct segment *s)
 {
 	return (struct names *)(s->base + s->h->off_names);
+}
+static inline struct sockdir *seg_sockdir(struct segment *s)
+{
+	return (struct sockdir *)(s->base + s->h->off_socks);
 }
 static inline struct envstore *seg_env(struct segment *s)
 {

@@ -8,6 +8,7 @@
  * eventfd and the next timer.
  */
 #include "worker/worker.h"
+#include "worker/socket.h"
 
 #include <errno.h>
 #include <jemalloc/jemalloc.h>
@@ -180,6 +181,12 @@ void ctrl_handle(struct worker *w, unsigned from, const struct ring_hdr *h,
 		if (h->aux < w->nendpoints && h->aux != w->id)
 			route_sync_peer(w, h->aux);
 		break;
+	case CTRL_SOCK_OP:
+		socket_ctrl_op(w, h, payload);
+		break;
+	case CTRL_SOCK_ADOPT:
+		socket_ctrl_adopt(w, h, payload);
+		break;
 	case CTRL_REOPEN: {
 		uint32_t lh = atomic_load(&w->h->logger);
 		struct actord_context *s = service_find(w, lh);
@@ -208,21 +215,25 @@ static void arm_wake(struct worker *w)
 	w->wake_armed = true;
 }
 
-static void reap(struct worker *w)
+/* Take every completion: the wake-up read, and socket operations. */
+static bool reap(struct worker *w)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
 	io_uring_for_each_cqe(&w->ring, head, cqe) {
 		if (io_uring_cqe_get_data64(cqe) == 1)
 			w->wake_armed = false;
+		else
+			socket_complete(w, cqe);
 		n++;
 	}
 	io_uring_cq_advance(&w->ring, n);
+	return n > 0;
 }
 
 static bool has_work(struct worker *w)
 {
-	return w->runq_head || route_pending(w) ||
+	return w->runq_head || route_pending(w) || io_uring_cq_ready(&w->ring) ||
 	       atomic_load_explicit(&w->h->stopping, memory_order_relaxed) ||
 	       (timer_count(w->timers) && current_tick(w) != w->tick);
 }
@@ -353,14 +364,19 @@ static void stop(struct worker *w)
 	service_release_all(w);
 }
 
+/* No DEFER_TASKRUN: with it, completions wait for our next io_uring
+ * syscall, and a spinning worker would never see a socket become ready.
+ * The completion queue is large because multishot receives on many
+ * connections can post faster than one turn reaps. */
 static int ring_setup(struct worker *w)
 {
 	struct io_uring_params p;
 	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-	if (io_uring_queue_init_params(64, &w->ring, &p) == 0)
+	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQSIZE;
+	p.cq_entries = 16384;
+	if (io_uring_queue_init_params(1024, &w->ring, &p) == 0)
 		return 0;
-	return io_uring_queue_init(64, &w->ring, 0);
+	return io_uring_queue_init(1024, &w->ring, 0);
 }
 
 int worker_main(struct segment *seg, const struct worker_opts *o)
@@ -385,15 +401,21 @@ int worker_main(struct segment *seg, const struct worker_opts *o)
 	w.tick = current_tick(&w);
 	w.timers = timer_new(w.tick);
 	route_init(&w);
+	if (socket_init(&w) < 0) {
+		fprintf(stderr, "worker %u: cannot set up sockets\n", w.id);
+		return 1;
+	}
 	atomic_store(&w.ep->state, EP_RUNNING);
 	start_services(&w);
 	route_flush(&w);
 
 	while (!atomic_load_explicit(&w.h->stopping, memory_order_relaxed)) {
 		bool busy = route_poll(&w);
+		busy |= reap(&w);
 		advance_timers(&w);
 		busy |= run_turn(&w);
 		route_flush(&w);
+		socket_submit(&w);
 		atomic_fetch_add_explicit(&w.ep->heartbeat, 1, memory_order_relaxed);
 		if (!busy)
 			idle(&w);
@@ -402,6 +424,7 @@ int worker_main(struct segment *seg, const struct worker_opts *o)
 	timer_free(w.timers);
 	route_free(&w);
 	service_table_free(&w);
+	socket_free(&w);
 	modules_unload(&w);
 	io_uring_queue_exit(&w.ring);
 	self = NULL;

@@ -26,9 +26,12 @@ enum ctrl_type {
 	CTRL_KILL,       /* dest: handle to end */
 	CTRL_PEER_DEAD,  /* aux: endpoint that died (from the supervisor) */
 	CTRL_REOPEN,     /* reopen log files (from the supervisor) */
+	CTRL_SOCK_OP,    /* source: caller; payload struct sock_op (socket.h) */
+	CTRL_SOCK_ADOPT, /* a socket moved here; its fd came over passfd */
 };
 
 struct module;
+struct sockets;
 
 struct actord_context {                /* a service */
 	uint32_t handle;
@@ -94,6 +97,7 @@ struct worker {
 	struct calls calls;                 /* calls awaiting a remote reply */
 	struct module *modules;             /* loaded modules, a list */
 	unsigned released;                  /* services ended since the last purge */
+	struct sockets *socks;              /* socket.c */
 };
 
 /* The worker of this process; NULL in the supervisor. */

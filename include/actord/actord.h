@@ -135,4 +135,64 @@ int actord_worker_of(struct actord_context *ctx, uint32_t handle);
 int actord_worker_id(struct actord_context *ctx);
 int actord_worker_count(struct actord_context *ctx);
 
+/* ---- sockets ------------------------------------------------------------
+ *
+ * Socket ids are node-wide numbers, any service may pass them on.  A socket
+ * lives on one worker; the service that starts it (actord_socket_start)
+ * receives its events as ACTORD_PTYPE_SOCKET messages, and the socket moves
+ * to that service's worker.  Calls return -1 (and log) on a bad id.
+ */
+enum actord_socket_event {
+	ACTORD_SOCKET_DATA = 1,    /* ud: byte count; data: the bytes */
+	ACTORD_SOCKET_CONNECT = 2, /* connected or started; data: address */
+	ACTORD_SOCKET_CLOSE = 3,   /* closed (by the peer or by us) */
+	ACTORD_SOCKET_ACCEPT = 4,  /* ud: the new socket's id; data: "ip:port" */
+	ACTORD_SOCKET_ERROR = 5,   /* data: the reason; the socket is closed */
+	ACTORD_SOCKET_UDP = 6,     /* ud: byte count; data: bytes, then address */
+	ACTORD_SOCKET_WARNING = 7, /* ud: KiB waiting to be written */
+};
+
+/* The payload of every ACTORD_PTYPE_SOCKET message. */
+struct actord_socket_message {
+	int32_t type;              /* enum actord_socket_event */
+	int32_t id;
+	int32_t ud;
+	uint32_t size;             /* bytes in data[] */
+	char data[];
+};
+
+/* A UDP address as carried after the data of ACTORD_SOCKET_UDP and taken
+ * by actord_socket_sendto: family byte, port (2 bytes, network order),
+ * then 4 or 16 address bytes. */
+#define ACTORD_UDP_ADDRESS_MAX 19
+
+int actord_socket_listen(struct actord_context *ctx, const char *host,
+                         int port, int backlog);
+/* Connect in the background; ACTORD_SOCKET_CONNECT or _ERROR follows. */
+int actord_socket_connect(struct actord_context *ctx, const char *host,
+                          int port);
+int actord_socket_start(struct actord_context *ctx, int id);
+/* Stop reading until the next start. */
+int actord_socket_pause(struct actord_context *ctx, int id);
+/* Close once what is queued is written; ACTORD_SOCKET_CLOSE follows. */
+int actord_socket_close(struct actord_context *ctx, int id);
+/* Close now, dropping what is queued. */
+int actord_socket_shutdown(struct actord_context *ctx, int id);
+/* Queue bytes (copied) on the normal or the low-priority queue. */
+int actord_socket_send(struct actord_context *ctx, int id, const void *p,
+                       size_t sz, int low);
+int actord_socket_nodelay(struct actord_context *ctx, int id);
+/* Give back bytes received but not consumed: the next service to start
+ * the socket gets them first.  For handing a socket on without loss. */
+int actord_socket_unread(struct actord_context *ctx, int id, const void *p,
+                         size_t sz);
+/* UDP: a socket bound to host:port (host NULL: any; port 0: any), and a
+ * default peer for actord_socket_send. */
+int actord_socket_udp(struct actord_context *ctx, const char *host, int port);
+int actord_socket_udp_connect(struct actord_context *ctx, int id,
+                              const char *host, int port);
+int actord_socket_sendto(struct actord_context *ctx, int id,
+                         const void *addr, size_t addrsz,
+                         const void *p, size_t sz);
+
 #endif
