@@ -215,11 +215,19 @@ static void arm_wake(struct worker *w)
 	w->wake_armed = true;
 }
 
+/* Completions waiting for us to enter the kernel (COOP_TASKRUN). */
+static bool taskrun_due(struct worker *w)
+{
+	return IO_URING_READ_ONCE(*w->ring.sq.kflags) & IORING_SQ_TASKRUN;
+}
+
 /* Take every completion: the wake-up read, and socket operations. */
 static bool reap(struct worker *w)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
+	if (taskrun_due(w))
+		io_uring_get_events(&w->ring);
 	io_uring_for_each_cqe(&w->ring, head, cqe) {
 		if (io_uring_cqe_get_data64(cqe) == 1)
 			w->wake_armed = false;
@@ -234,6 +242,7 @@ static bool reap(struct worker *w)
 static bool has_work(struct worker *w)
 {
 	return w->runq_head || route_pending(w) || io_uring_cq_ready(&w->ring) ||
+	       taskrun_due(w) ||
 	       atomic_load_explicit(&w->h->stopping, memory_order_relaxed) ||
 	       (timer_count(w->timers) && current_tick(w) != w->tick);
 }
@@ -364,18 +373,26 @@ static void stop(struct worker *w)
 	service_release_all(w);
 }
 
-/* No DEFER_TASKRUN: with it, completions wait for our next io_uring
- * syscall, and a spinning worker would never see a socket become ready.
+/* COOP_TASKRUN: the kernel does not interrupt a busy worker (an IPI, and
+ * contention on its signal lock) to post completions; they are posted at
+ * its next syscall, and TASKRUN_FLAG tells a spinning worker to make one.
  * The completion queue is large because multishot receives on many
  * connections can post faster than one turn reaps. */
 static int ring_setup(struct worker *w)
 {
-	struct io_uring_params p;
-	memset(&p, 0, sizeof p);
-	p.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_CQSIZE;
-	p.cq_entries = 16384;
-	if (io_uring_queue_init_params(1024, &w->ring, &p) == 0)
-		return 0;
+	static const unsigned flags[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
+			IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_CQSIZE,
+		IORING_SETUP_CQSIZE,
+	};
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		struct io_uring_params p;
+		memset(&p, 0, sizeof p);
+		p.flags = flags[i];
+		p.cq_entries = 16384;
+		if (io_uring_queue_init_params(1024, &w->ring, &p) == 0)
+			return 0;
+	}
 	return io_uring_queue_init(1024, &w->ring, 0);
 }
 

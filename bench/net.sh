@@ -1,0 +1,82 @@
+#!/bin/bash
+# net.sh -- the network benchmarks: the shared Lua services of
+# ../shared/bench/lua (unchanged) on actord, loaded from outside by
+# ../shared/bench/tools/echoload (TCP echo) and wrk (HTTP).  Prints the
+# BENCH line of the service and the load generator's line.
+#   bench/net.sh [tcp_echo tcp_echo_c1 http http_keepalive]
+# Figures are printed, never judged.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SHARED=${SHARED:-$ROOT/../shared/bench}
+BENCHDIR=$SHARED/lua
+scripts/setup.sh build >/dev/null
+if ! command -v wrk >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+T=$(mktemp -d)
+NODE=
+trap '[ -n "$NODE" ] && kill -KILL "$NODE" 2>/dev/null; rm -rf "$T"' EXIT
+cc -O2 -o "$T/echoload" "$SHARED/tools/echoload.c" || exit 1
+
+# start NAME PLACEMENT [CONFIG-LINES...]: a node running bench_NAME; waits
+# for its BENCH_READY line.
+start() {
+	local name=$1 place=$2
+	shift 2
+	{
+		echo "thread = ${THREADS:-2}"
+		echo "bootstrap = \"snlua bootstrap\""
+		echo "start = \"bench_$name\""
+		echo "luaservice = \"$BENCHDIR/?.lua\""
+		echo "lua_path = \"$BENCHDIR/?.lua\""
+		echo "placement = \"$place\""
+		for l in "$@"; do echo "$l"; done
+	} > "$T/c.conf"
+	"$ROOT/build/daemon/actord" "$T/c.conf" > "$T/out" 2>&1 &
+	NODE=$!
+	for _ in $(seq 100); do
+		grep -q BENCH_READY "$T/out" && return 0
+		sleep 0.1
+	done
+	echo "# node did not get ready:"; tail -n 20 "$T/out"
+	return 1
+}
+
+finish() {   # wait for the node to end by itself, print its BENCH line
+	local place=$1
+	for _ in $(seq 100); do
+		kill -0 "$NODE" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$NODE" 2>/dev/null
+	wait "$NODE" 2>/dev/null
+	NODE=
+	echo "$(grep -o 'BENCH .*' "$T/out" | tail -n1) placement=$place"
+}
+
+echo_bench() {   # echo_bench CONNS PLACEMENT
+	start tcp_echo "$2" "tcp_conns = $1" || return
+	echo "echoload: $("$T/echoload" -p 24681 -c "$1" -d 10 -w 2 -s 64)"
+	finish "$2"
+}
+
+http_bench() {   # http_bench KEEPALIVE PLACEMENT
+	start http "$2" "http_keepalive = $1" "http_onewrite = true" || return
+	local hdr=()
+	[ "$1" = false ] && hdr=(-H "Connection: close")
+	wrk -t2 -c64 -d10s "${hdr[@]}" http://127.0.0.1:24682/ | grep -E 'Requests/sec|Latency|Socket errors|requests in' | sed 's/^/wrk: /'
+	exec 3<>/dev/tcp/127.0.0.1/24682 && printf 'GET /bench_stop HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+	finish "$2"
+	exec 3>&-
+}
+
+want=${*:-"tcp_echo tcp_echo_c1 http http_keepalive"}
+for b in $want; do
+	case $b in
+	tcp_echo)       echo_bench 64 balanced ;;
+	tcp_echo_c1)    echo_bench 1 balanced ;;
+	http)           http_bench false balanced ;;
+	http_keepalive) http_bench true balanced ;;
+	esac
+done
