@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,17 @@ static int daemonize(void)
 	return 0;
 }
 
+/* A server holds a socket per client: take every fd the hard limit
+ * allows (systemd's LimitNOFILE, or ulimit -Hn). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2 || argv[1][0] == '-') {
@@ -128,6 +140,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	set_defaults(c);
+	raise_fd_limit();
 	if (check_bootstrap(c, argv[1]) < 0)
 		return 1;
 

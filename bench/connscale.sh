@@ -1,0 +1,83 @@
+#!/bin/bash
+# connscale.sh -- one node holding many idle TCP connections.
+#   bench/connscale.sh [CONNS]      default 1000000
+# A node runs bench/lua/connscale.lua (an echo service, a coroutine per
+# connection); bench/connscale opens CONNS connections from 127.1.x.y
+# addresses, then echoes a line on a sample of them.  Prints the node's
+# memory (Pss of all its processes, measured from outside) and the
+# kernel's socket memory, before and with the connections.  Needs root
+# for the fd limits; a benchmark, not a test.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+N=${1:-1000000}
+PORT=${PORT:-24683}
+scripts/setup.sh build >/dev/null
+T=$(mktemp -d)
+NODE= LOAD=
+trap '[ -n "$LOAD" ] && kill "$LOAD" 2>/dev/null; [ -n "$NODE" ] && kill -KILL "$NODE" 2>/dev/null; rm -rf "$T"' EXIT
+
+# One process may hold fs.nr_open fds; the node's worker holds them all.
+need=$((N + 65536))
+[ "$(sysctl -n fs.nr_open)" -lt "$need" ] && sysctl -qw fs.nr_open="$need"
+[ "$(sysctl -n fs.file-max)" -lt $((2 * need)) ] && sysctl -qw fs.file-max=$((2 * need))
+sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 2>/dev/null
+if ! ulimit -n "$need" 2>/dev/null; then
+	# No CAP_SYS_RESOURCE (a container): one process keeps the hard limit,
+	# and one worker holds every connection.
+	hard=$(ulimit -Hn)
+	ulimit -n "$hard"
+	N=$((hard - 1024))
+	need=$((N + 65536))
+	echo "connscale: fd hard limit is $hard here and cannot be raised; running $N connections"
+fi
+
+pss_kb() {
+	local sum=0 p v
+	for p in "$1" $(pgrep -P "$1"); do
+		v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+sock_kb() {   # kernel memory in TCP sockets and their buffers (slab + pages)
+	awk '/^TCP:/ {print $NF * 4}' /proc/net/sockstat
+}
+slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+
+cat > "$T/c.conf" <<EOF
+thread = ${THREADS:-2}
+bootstrap = "snlua bootstrap"
+start = "connscale"
+luaservice = "$ROOT/bench/lua/?.lua"
+connscale_port = $PORT
+max_sockets = $((N + 65536))
+EOF
+"$ROOT/build/daemon/actord" "$T/c.conf" > "$T/out" 2>&1 &
+NODE=$!
+for _ in $(seq 100); do grep -q 'connscale ready' "$T/out" && break; sleep 0.1; done
+sleep 0.5
+pss0=$(pss_kb "$NODE") slab0=$(slab_kb)
+echo "connscale: node idle: pss=${pss0} KiB slab=${slab0} KiB"
+
+mkfifo "$T/hold"
+"$ROOT/build/bench/connscale" -p "$PORT" -n "$N" -j 4 -s 1000 -i 64 < "$T/hold" > "$T/load" &
+LOAD=$!
+exec 3> "$T/hold"
+for _ in $(seq 1200); do grep -q '^connscale ' "$T/load" && break; sleep 0.5; done
+cat "$T/load"
+sleep 2
+grep 'connscale open=' "$T/out" | tail -n1
+pss1=$(pss_kb "$NODE") slab1=$(slab_kb)
+up=$(sed -n 's/.* up=\([0-9]*\).*/\1/p' "$T/load")
+up=${up:-0}
+echo "connscale: node with $up connections: pss=${pss1} KiB slab=${slab1} KiB"
+if [ "$up" -gt 0 ]; then
+	echo "BENCH name=connscale conns=$up node_pss_per_conn_bytes=$(( (pss1 - pss0) * 1024 / up )) kernel_slab_per_conn_bytes=$(( (slab1 - slab0) * 1024 / up )) (slab counts both ends of each connection)"
+fi
+exec 3>&-
+wait "$LOAD" 2>/dev/null
+LOAD=
+kill "$NODE"
+wait "$NODE" 2>/dev/null
+NODE=
