@@ -72,7 +72,7 @@ struct sock {
 	struct sock *hnext;
 	int id, fd;
 	uint8_t kind, state;
-	bool reading, sending, send_lo, want_read;
+	bool reading, sending, send_lo, warned;
 	uint32_t owner;
 	unsigned inflight;
 	unsigned move_to;
@@ -459,6 +459,7 @@ static void warn_check(struct worker *w, struct sock *s)
 		emit(w, s->owner, ACTORD_SOCKET_WARNING, s->id,
 		     (int)(s->wbytes / 1024), NULL, 0);
 		s->warn_at = s->wbytes + WARN_STEP;
+		s->warned = true;
 	}
 }
 
@@ -559,6 +560,11 @@ static void send_done(struct worker *w, struct sock *s, int res)
 	}
 	if (s->wbytes < WARN_FIRST)
 		s->warn_at = WARN_FIRST;
+	if (s->wbytes == 0 && s->warned) {
+		/* A warning of 0: the backlog is gone (skynet says so too). */
+		s->warned = false;
+		emit(w, s->owner, ACTORD_SOCKET_WARNING, s->id, 0, NULL, 0);
+	}
 	if (s->hi.head || s->lo.head)
 		arm_send(w, s);
 	else if (s->state == SS_CLOSING)

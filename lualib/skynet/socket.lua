@@ -193,6 +193,7 @@ ev[EV_WARNING] = function(id, size)
 	if s and s.on_warning then
 		return s.on_warning(id, size)
 	end
+	if size == 0 then return end -- the backlog is written out
 	skynet.error(string.format("WARNING: %d K bytes need to send out (fd = %d)",
 	             size, id))
 end
