@@ -79,6 +79,12 @@ static int lpause(lua_State *L)
 	return push_ok(L, actord_socket_pause(CTX(L), (int)luaL_checkinteger(L, 1)));
 }
 
+static int labandon(lua_State *L)
+{
+	return push_ok(L, actord_socket_abandon(CTX(L),
+	                                        (int)luaL_checkinteger(L, 1)));
+}
+
 static int lclose(lua_State *L)
 {
 	return push_ok(L, actord_socket_close(CTX(L), (int)luaL_checkinteger(L, 1)));
@@ -205,7 +211,7 @@ int lualib_open_socketdriver(lua_State *L, struct actord_context *ctx)
 {
 	static const luaL_Reg fns[] = {
 		{ "listen", llisten }, { "connect", lconnect }, { "start", lstart },
-		{ "pause", lpause }, { "close", lclose }, { "shutdown", lshutdown },
+		{ "pause", lpause }, { "abandon", labandon }, { "close", lclose }, { "shutdown", lshutdown },
 		{ "send", lsend }, { "lsend", llsend }, { "nodelay", lnodelay },
 		{ "unread", lunread },
 		{ "udp", ludp }, { "udp_connect", ludp_connect },

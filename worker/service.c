@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "worker/socket.h"
 #include "worker/worker.h"
 
 struct module {
@@ -261,6 +262,8 @@ void service_release(struct worker *w, struct actord_context *s)
 		names_remove_handle(seg_names(w->seg), s->handle);
 	if (s->mod && s->mod->api.release)
 		s->mod->api.release(s->inst);
+	if (s->nsockets)
+		socket_release_owner(w, s);
 	/* A launcher still waiting for this service to start waits no more. */
 	if (s->parent_session)
 		route_send(w, s->handle, s->parent, ACTORD_PTYPE_ERROR,

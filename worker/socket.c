@@ -182,6 +182,20 @@ static struct sock *sock_new(struct worker *w, int id, int fd, int kind)
 	return s;
 }
 
+/* Services count the sockets they own here, so one that ends can have
+ * them closed without a scan when it owns none. */
+static void set_owner(struct worker *w, struct sock *s, uint32_t owner)
+{
+	struct actord_context *c;
+	if (s->owner == owner)
+		return;
+	if (s->owner && (c = service_find(w, s->owner)) && c->nsockets)
+		c->nsockets--;
+	s->owner = owner;
+	if (owner && (c = service_find(w, owner)))
+		c->nsockets++;
+}
+
 static void wqueue_free(struct wqueue *q)
 {
 	for (struct wbuf *b = q->head, *next; b; b = next) {
@@ -625,6 +639,7 @@ static void close_now(struct worker *w, struct sock *s, int event,
 		emit_str(w, s->owner, event, s->id, 0, why ? why : "error");
 	else
 		emit(w, s->owner, event, s->id, 0, NULL, 0);
+	set_owner(w, s, 0);
 	sock_release(w, s);
 }
 
@@ -692,6 +707,7 @@ static void finish_move(struct worker *w, struct sock *s)
 	close(s->fd);
 	s->fd = -1;
 	s->state = SS_DEAD;
+	set_owner(w, s, 0);
 	table_del(w->socks, s);
 	sockdir_move(seg_sockdir(w->seg), s->id, to);
 	struct ring_hdr h = { (uint32_t)n, CTRL_SOCK_ADOPT, 0, 0, 0, 0 };
@@ -747,7 +763,7 @@ static void start(struct worker *w, struct sock *s, uint32_t owner)
 	unsigned where;
 	if (directory_get(seg_directory(w->seg), owner, &where) != DIR_ALIVE)
 		return;
-	s->owner = owner;
+	set_owner(w, s, owner);
 	if (where != w->id && s->state != SS_DEAD) {
 		/* Finish what is in flight here, then hand the fd over. */
 		s->move_to = where;
@@ -794,8 +810,6 @@ static void exec_op(struct worker *w, struct sock *s, uint32_t source,
 		}
 		/* fall through */
 	case SOP_SHUTDOWN:
-		if (!s->owner)
-			s->owner = source;
 		close_now(w, s, ACTORD_SOCKET_CLOSE, NULL);
 		break;
 	case SOP_SEND:
@@ -824,6 +838,14 @@ static void exec_op(struct worker *w, struct sock *s, uint32_t source,
 			       MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
 		break;
 	}
+	case SOP_ABANDON:
+		if (s->state == SS_OPEN) {
+			s->state = SS_IDLE;
+			if (s->reading)
+				cancel(w, s, OP_READ);
+		}
+		set_owner(w, s, 0);
+		break;
 	case SOP_UNREAD:
 		if (s->state == SS_DEAD || !datasz)
 			break;
@@ -1009,7 +1031,7 @@ int socket_connect(struct worker *w, uint32_t owner, const char *host, int port)
 		return -1;
 	struct sock *s = sock_new(w, id, fd, SK_TCP);
 	format_addr((struct sockaddr *)&sa, s->addr, sizeof s->addr);
-	s->owner = owner;
+	set_owner(w, s, owner);
 	s->state = SS_CONNECTING;
 	/* io_uring copies the address when the operation is prepared out of
 	 * line; keep it in the socket so it outlives this call anyway. */
@@ -1073,7 +1095,7 @@ int socket_udp(struct worker *w, uint32_t owner, const char *host, int port)
 	if (id < 0)
 		return -1;
 	struct sock *s = sock_new(w, id, fd, SK_UDP);
-	s->owner = owner;
+	set_owner(w, s, owner);
 	s->state = SS_OPEN;
 	arm_read(w, s);
 	return id;
@@ -1087,6 +1109,22 @@ size_t socket_udp_address(const char *host, int port, char *out)
 	if (resolve(host, port, SOCK_DGRAM, false, &sa, &len) < 0)
 		return 0;
 	return udp_addr_pack(&sa, out);
+}
+
+void socket_release_owner(struct worker *w, struct actord_context *ctx)
+{
+	struct sockets *ss = w->socks;
+	for (uint32_t i = 0; i < ss->cap && ctx->nsockets; i++) {
+		for (struct sock *s = ss->tab[i], *next; s; s = next) {
+			next = s->hnext;
+			if (s->owner != ctx->handle)
+				continue;
+			set_owner(w, s, 0);
+			struct sock_op close = { SOP_CLOSE, s->id, 0, 0 };
+			exec_op(w, s, 0, &close, 0); /* what it wrote still goes out */
+		}
+	}
+	ctx->nsockets = 0;
 }
 
 /* ---- completions ------------------------------------------------------ */

@@ -16,11 +16,12 @@
 struct worker;
 struct io_uring_cqe;
 struct ring_hdr;
+struct actord_context;
 
 /* Operations carried by CTRL_SOCK_OP (payload: struct sock_op + data). */
 enum sock_opcode {
 	SOP_START = 1, SOP_PAUSE, SOP_CLOSE, SOP_SHUTDOWN, SOP_SEND, SOP_LSEND,
-	SOP_NODELAY, SOP_UDP_CONNECT, SOP_SENDTO, SOP_UNREAD,
+	SOP_NODELAY, SOP_UDP_CONNECT, SOP_SENDTO, SOP_UNREAD, SOP_ABANDON,
 };
 
 struct sock_op {
@@ -50,6 +51,8 @@ int socket_connect(struct worker *w, uint32_t owner, const char *host,
 int socket_udp(struct worker *w, uint32_t owner, const char *host, int port);
 /* host:port as a compact UDP address (actord.h); 0 if it does not resolve. */
 size_t socket_udp_address(const char *host, int port, char *out);
+/* A service ends: close the sockets it owns here. */
+void socket_release_owner(struct worker *w, struct actord_context *ctx);
 /* Records from other workers: an operation, or a socket moved here. */
 void socket_ctrl_op(struct worker *w, const struct ring_hdr *h, void *payload);
 void socket_ctrl_adopt(struct worker *w, const struct ring_hdr *h,

@@ -53,6 +53,11 @@ int actord_socket_pause(struct actord_context *ctx, int id)
 	return op(ctx, SOP_PAUSE, id, 0, 0, NULL, 0, NULL, 0);
 }
 
+int actord_socket_abandon(struct actord_context *ctx, int id)
+{
+	return op(ctx, SOP_ABANDON, id, 0, 0, NULL, 0, NULL, 0);
+}
+
 int actord_socket_close(struct actord_context *ctx, int id)
 {
 	return op(ctx, SOP_CLOSE, id, 0, 0, NULL, 0, NULL, 0);

@@ -44,6 +44,7 @@ struct actord_context {                /* a service */
 	int32_t next_session;
 	uint32_t parent;                    /* launcher waiting on ... */
 	int32_t parent_session;             /* ... this session, or 0 */
+	uint32_t nsockets;                  /* sockets here it owns (socket.c) */
 	bool in_runq;     /* on the run queue */
 	bool exiting;     /* asked to end after the message in hand */
 	bool released;    /* gone; the run queue frees it */

@@ -174,6 +174,9 @@ int actord_socket_connect(struct actord_context *ctx, const char *host,
 int actord_socket_start(struct actord_context *ctx, int id);
 /* Stop reading until the next start. */
 int actord_socket_pause(struct actord_context *ctx, int id);
+/* Stop reading and own it no more, without closing: to hand it on.  A
+ * service that ends has the sockets it still owns closed. */
+int actord_socket_abandon(struct actord_context *ctx, int id);
 /* Close once what is queued is written; ACTORD_SOCKET_CLOSE follows. */
 int actord_socket_close(struct actord_context *ctx, int id);
 /* Close now, dropping what is queued. */

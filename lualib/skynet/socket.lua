@@ -274,7 +274,7 @@ end
 function socket.abandon(id)
 	local s = pool[id]
 	pool[id] = nil
-	driver.pause(id)
+	driver.abandon(id)
 	if s and s.size > 0 then
 		driver.unread(id, buf_all(s))
 	end
