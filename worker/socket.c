@@ -979,6 +979,14 @@ static int resolve(const char *host, int port, int socktype, bool passive,
 	return 0;
 }
 
+static int close_keep_errno(int fd)
+{
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 static int new_id(struct worker *w, int fd)
 {
 	int id = sockdir_alloc(seg_sockdir(w->seg), w->id);
@@ -1002,12 +1010,8 @@ int socket_listen(struct worker *w, const char *host, int port, int backlog)
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(fd, (struct sockaddr *)&sa, len) < 0 ||
-	    listen(fd, backlog > 0 ? backlog : 128) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
+	    listen(fd, backlog > 0 ? backlog : 128) < 0)
+		return close_keep_errno(fd);
 	int id = new_id(w, fd);
 	if (id < 0)
 		return -1;
@@ -1085,12 +1089,8 @@ int socket_udp(struct worker *w, uint32_t owner, const char *host, int port)
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (len && bind(fd, (struct sockaddr *)&sa, len) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
+	if (len && bind(fd, (struct sockaddr *)&sa, len) < 0)
+		return close_keep_errno(fd);
 	int id = new_id(w, fd);
 	if (id < 0)
 		return -1;

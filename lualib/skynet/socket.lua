@@ -47,7 +47,8 @@ local function buf_take(s, n)
 	local first = s.chunks[s.head]
 	local avail = #first - s.off
 	if n <= avail then
-		local r = first:sub(s.off + 1, s.off + n)
+		local r = (s.off == 0 and n == avail) and first
+		          or first:sub(s.off + 1, s.off + n)
 		if n == avail then
 			s.chunks[s.head] = nil
 			s.head = s.head + 1
