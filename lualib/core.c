@@ -5,11 +5,8 @@
  * upvalue.  Messages are (lightuserdata, size) pairs as in skynet: a
  * pointer handed to core.send moves to the runtime, a string is copied.
  */
-#include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
-#include <poll.h>
-#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,28 +202,6 @@ static int lowner(lua_State *L)
 	return 1;
 }
 
-/* core.stdin_read() -> bytes available on stdin now ("" if none), or nil
- * at end of input.  Never blocks: the console polls it. */
-static int lstdin_read(lua_State *L)
-{
-	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
-	if (poll(&pfd, 1, 0) <= 0) {
-		lua_pushliteral(L, "");
-		return 1;
-	}
-	char buf[4096];
-	ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			lua_pushliteral(L, "");
-			return 1;
-		}
-		return 0;
-	}
-	lua_pushlstring(L, buf, (size_t)n);
-	return 1;
-}
-
 static int lname(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
@@ -401,7 +376,7 @@ int lualib_open_core(lua_State *L, struct actord_context *ctx)
 		{ "callback", lcallback }, { "send", lsend }, { "redirect", lredirect },
 		{ "genid", lgenid }, { "self", lself }, { "error", lerror },
 		{ "timeout", ltimeout }, { "name", lname }, { "alive", lalive }, { "owner", lowner },
-		{ "stdin_read", lstdin_read }, { "query", lquery },
+		{ "query", lquery },
 		{ "getenv", lgetenv }, { "setenv", lsetenv }, { "launch", llaunch },
 		{ "kill", lkill }, { "parent", lparent }, { "exit", lexit }, { "abort", labort },
 		{ "now", lnow }, { "starttime", lstarttime }, { "hpc", lhpc },

@@ -63,6 +63,12 @@ static int lconnect(lua_State *L)
 	return result_id(L, actord_socket_connect(CTX(L), host, port), "connect");
 }
 
+static int lbind(lua_State *L)
+{
+	int fd = (int)luaL_checkinteger(L, 1);
+	return result_id(L, actord_socket_bind(CTX(L), fd), "bind");
+}
+
 static int push_ok(lua_State *L, int r)
 {
 	lua_pushboolean(L, r == 0);
@@ -210,7 +216,7 @@ static int lunpack(lua_State *L)
 int lualib_open_socketdriver(lua_State *L, struct actord_context *ctx)
 {
 	static const luaL_Reg fns[] = {
-		{ "listen", llisten }, { "connect", lconnect }, { "start", lstart },
+		{ "listen", llisten }, { "connect", lconnect }, { "bind", lbind }, { "start", lstart },
 		{ "pause", lpause }, { "abandon", labandon }, { "close", lclose }, { "shutdown", lshutdown },
 		{ "send", lsend }, { "lsend", llsend }, { "nodelay", lnodelay },
 		{ "unread", lunread },

@@ -41,7 +41,7 @@
 
 enum { OP_READ = 1, OP_SEND, OP_CONNECT, OP_MASK = 7 };
 enum { UD_WAKE = 1, UD_IGNORE = 2 };
-enum sock_kind { SK_TCP, SK_LISTEN, SK_UDP };
+enum sock_kind { SK_TCP, SK_LISTEN, SK_UDP, SK_FD /* any other fd: stdin */ };
 enum sock_state {
 	SS_CONNECTING, /* connect in flight */
 	SS_IDLE,       /* not reading: not started yet, or paused */
@@ -359,10 +359,13 @@ static void arm_read(struct worker *w, struct sock *s)
 		u->mh.msg_iov = &u->iov;
 		u->mh.msg_iovlen = 1;
 		io_uring_prep_recvmsg(sqe, s->fd, &u->mh, 0);
-	} else if (ss->plain) {
+	} else if (ss->plain || s->kind == SK_FD) {
 		if (!s->rxbuf && !(s->rxbuf = malloc(PLAIN_RXSZ)))
 			abort();
-		io_uring_prep_recv(sqe, s->fd, s->rxbuf, PLAIN_RXSZ, 0);
+		if (s->kind == SK_FD)
+			io_uring_prep_read(sqe, s->fd, s->rxbuf, PLAIN_RXSZ, -1);
+		else
+			io_uring_prep_recv(sqe, s->fd, s->rxbuf, PLAIN_RXSZ, 0);
 	} else {
 		io_uring_prep_recv_multishot(sqe, s->fd, NULL, 0, 0);
 		sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -451,7 +454,7 @@ static void read_done(struct worker *w, struct sock *s,
 			     (size_t)res);
 		} else if (res == 0 && s->state != SS_DEAD) {
 			close_now(w, s, ACTORD_SOCKET_CLOSE, NULL);
-		} else if (res == -EINVAL && !ss->plain) {
+		} else if (res == -EINVAL && !ss->plain && s->kind == SK_TCP) {
 			/* No multishot receive here: fall back for good. */
 			ss->plain = true;
 		} else if (res < 0 && res != -ENOBUFS && res != -ECANCELED &&
@@ -1098,6 +1101,20 @@ int socket_udp(struct worker *w, uint32_t owner, const char *host, int port)
 	set_owner(w, s, owner);
 	s->state = SS_OPEN;
 	arm_read(w, s);
+	return id;
+}
+
+/* Wrap a file descriptor of the process (stdin, say): read like a socket,
+ * once started.  The fd is duplicated; the original stays open. */
+int socket_bind(struct worker *w, int fd)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return -1;
+	int id = new_id(w, copy);
+	if (id < 0)
+		return -1;
+	sock_new(w, id, copy, SK_FD);
 	return id;
 }
 

@@ -49,6 +49,7 @@ int socket_listen(struct worker *w, const char *host, int port, int backlog);
 int socket_connect(struct worker *w, uint32_t owner, const char *host,
                    int port);
 int socket_udp(struct worker *w, uint32_t owner, const char *host, int port);
+int socket_bind(struct worker *w, int fd);
 /* host:port as a compact UDP address (actord.h); 0 if it does not resolve. */
 size_t socket_udp_address(const char *host, int port, char *out);
 /* A service ends: close the sockets it owns here. */

@@ -37,6 +37,12 @@ int actord_socket_listen(struct actord_context *ctx, const char *host,
 	return socket_listen(worker_self(), host, port, backlog);
 }
 
+int actord_socket_bind(struct actord_context *ctx, int fd)
+{
+	(void)ctx;
+	return socket_bind(worker_self(), fd);
+}
+
 int actord_socket_connect(struct actord_context *ctx, const char *host,
                           int port)
 {

@@ -168,6 +168,9 @@ struct actord_socket_message {
 
 int actord_socket_listen(struct actord_context *ctx, const char *host,
                          int port, int backlog);
+/* Read a file descriptor of the process (0: stdin) as a socket, once
+ * started; the fd is duplicated. */
+int actord_socket_bind(struct actord_context *ctx, int fd);
 /* Connect in the background; ACTORD_SOCKET_CONNECT or _ERROR follows. */
 int actord_socket_connect(struct actord_context *ctx, const char *host,
                           int port);

@@ -266,6 +266,15 @@ function socket.start(id, accept)
 	return await_open(id, s)
 end
 
+-- A file descriptor of the process read as a socket (stdin: 0).
+function socket.bind(fd)
+	return socket.start(driver.bind(fd))
+end
+
+function socket.stdin()
+	return socket.bind(0)
+end
+
 function socket.pause(id)
 	driver.pause(id)
 end

@@ -2,9 +2,9 @@
 --
 -- Each line "name arg..." starts that service with newservice; the next
 -- line is read only after it has started (its start function returned).
--- stdin is polled every 50 ms until the socket layer can wait on it.
+-- stdin is read through the worker's io_uring like a socket.
 local skynet = require "skynet"
-local core = require "skynet.core"
+local socket = require "skynet.socket"
 
 local function handle(line)
 	local words = {}
@@ -22,23 +22,14 @@ end
 
 skynet.start(function()
 	skynet.fork(function()
-		local pending = ""
-		while true do
-			local bytes = core.stdin_read()
-			if bytes == nil then
-				if #pending > 0 then handle(pending) end
+		local id = socket.stdin()
+		while id do
+			local line, rest = socket.readline(id)
+			if not line then
+				if rest then handle(rest) end
 				return
 			end
-			pending = pending .. bytes
-			while true do
-				local line, rest = pending:match("^([^\n]*)\n(.*)$")
-				if not line then break end
-				pending = rest
-				handle(line:gsub("\r$", ""))
-			end
-			if bytes == "" then
-				skynet.sleep(5)
-			end
+			handle((line:gsub("\r$", "")))
 		end
 	end)
 end)
