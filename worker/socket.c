@@ -633,6 +633,11 @@ static void close_now(struct worker *w, struct sock *s, int event,
 		cancel(w, s, OP_SEND);
 	if (s->state == SS_CONNECTING)
 		cancel(w, s, OP_CONNECT);
+	/* An operation still queued names the fd by number: submit it (and
+	 * its cancel) while the number is ours, or a socket opened next in
+	 * this turn gets the same number and the old operation with it. */
+	if (s->inflight)
+		io_uring_submit(&w->ring);
 	close(s->fd);
 	s->fd = -1;
 	s->state = SS_DEAD;
