@@ -164,8 +164,8 @@ static int lself(lua_State *L)
 static int lerror(lua_State *L)
 {
 	int n = lua_gettop(L);
-	if (n <= 1) {
-		actord_error(CTX(L), "%s", luaL_optstring(L, 1, ""));
+	if (n <= 1 && (n == 0 || lua_type(L, 1) == LUA_TSTRING)) {
+		actord_error(CTX(L), "%s", n ? lua_tostring(L, 1) : "");
 		return 0;
 	}
 	luaL_Buffer b;
@@ -222,9 +222,10 @@ static int lquery(lua_State *L)
 static int lgetenv(lua_State *L)
 {
 	const char *v = actord_getenv(CTX(L), luaL_checkstring(L, 1));
-	if (!v)
-		return 0;
-	lua_pushstring(L, v);
+	if (v)
+		lua_pushstring(L, v);
+	else
+		lua_pushnil(L); /* one value, so tonumber(getenv "x") works */
 	return 1;
 }
 

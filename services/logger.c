@@ -47,7 +47,8 @@ static int logger_cb(struct actord_context *ctx, void *ud, int type,
 		break;
 	case ACTORD_PTYPE_TEXT:
 		fprintf(lg->f, "[:%08x] ", source);
-		fwrite(msg, 1, sz, lg->f);
+		if (sz)
+			fwrite(msg, 1, sz, lg->f);
 		fputc('\n', lg->f);
 		fflush(lg->f);
 		break;

@@ -15,6 +15,18 @@ cd "$T"
 FAILS=0
 
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+# free_port: a TCP port nothing listens on now, picked at random so tests
+# running side by side do not collide.
+free_port() {
+	local p
+	while :; do
+		p=$(shuf -i 20000-59999 -n 1)
+		(: > "/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		echo "$p"
+		return
+	done
+}
 pass() { echo "ok: $*"; }
 
 # write_config FILE [extra lines...]: a C-only node on the test modules.

@@ -18,22 +18,6 @@ SERVER_PID=
 trap '[ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null
       [ -n "$NODE_PID" ] && kill -KILL "$NODE_PID" 2>/dev/null; rm -rf "$T"' EXIT
 
-# free_port: a TCP port nothing listens on now (picked at random, so the
-# placements running side by side do not pick the same one).
-TAKEN=" "
-free_port() {
-	local p
-	while :; do
-		p=$(shuf -i 20000-59999 -n 1)
-		case $TAKEN in *" $p "*) continue ;; esac
-		# something accepts a connection there: taken
-		(: > "/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-		TAKEN="$TAKEN$p "
-		echo "$p"
-		return
-	done
-}
-
 PORT=$(free_port)
 for d in 9.8 10.1 10.1-false 10.2; do
 	mkdir -p "ex/$d"

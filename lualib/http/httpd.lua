@@ -1,0 +1,201 @@
+-- http.httpd: an HTTP/1.x server's two halves, reading a request and
+-- writing a response (S18.1).  Socket-agnostic like skynet's: the caller
+-- injects a readfunc and a writefunc (http.sockethelper makes them from a
+-- socket id).  The agent's loop decides about keep-alive; see
+-- docs/http.md.
+local internal = require "http.internal"
+
+local httpd = {}
+
+local find, match, sub, lower, format = string.find, string.match, string.sub, string.lower, string.format
+local concat = table.concat
+local type, tostring, pcall, setmetatable = type, tostring, pcall, setmetatable
+
+-- What a request may take, in bytes unless said otherwise.  Exceeding one
+-- gives the status code in brackets.  A table of the module, so a service
+-- may change them for all its agents' requests.
+httpd.limits = {
+	line = 8192,      -- request line (414)
+	field = 8192,     -- one header line (431)
+	fields = 100,     -- header lines (431)
+	head = 32768,     -- request line and header lines; again for the chunk
+	                  -- framing and trailer of a chunked body (431 / 413)
+	chunkline = 1024, -- one chunk-size line with its extensions (400)
+}
+
+local REASON = {
+	[100] = "Continue", [101] = "Switching Protocols",
+	[200] = "OK", [201] = "Created", [202] = "Accepted",
+	[203] = "Non-Authoritative Information", [204] = "No Content",
+	[205] = "Reset Content", [206] = "Partial Content",
+	[300] = "Multiple Choices", [301] = "Moved Permanently", [302] = "Found",
+	[303] = "See Other", [304] = "Not Modified", [307] = "Temporary Redirect",
+	[308] = "Permanent Redirect",
+	[400] = "Bad Request", [401] = "Unauthorized", [403] = "Forbidden",
+	[404] = "Not Found", [405] = "Method Not Allowed", [406] = "Not Acceptable",
+	[408] = "Request Timeout", [409] = "Conflict", [410] = "Gone",
+	[411] = "Length Required", [412] = "Precondition Failed",
+	[413] = "Content Too Large", [414] = "URI Too Long",
+	[415] = "Unsupported Media Type", [416] = "Range Not Satisfiable",
+	[417] = "Expectation Failed", [426] = "Upgrade Required",
+	[429] = "Too Many Requests", [431] = "Request Header Fields Too Large",
+	[500] = "Internal Server Error", [501] = "Not Implemented",
+	[502] = "Bad Gateway", [503] = "Service Unavailable",
+	[504] = "Gateway Timeout", [505] = "HTTP Version Not Supported",
+}
+httpd.reason = REASON
+
+-- Bytes read past the end of a request (a pipelining client's next
+-- request), kept for the next read_request with the same readfunc.
+local leftover = setmetatable({}, { __mode = "k" })
+
+-- Request headers: a repeated field becomes "a, b", so a value is always
+-- a string whatever a client sends; Host and Content-Length may not repeat.
+local REQUEST_FIELDS = { join = true, unique = { host = true, ["content-length"] = true } }
+
+-- While the request line is incomplete: once what came cannot start a
+-- request line, refuse it at once instead of waiting for a newline that
+-- garbage may never contain.
+local function could_be_request_line(r)
+	local s = sub(r.buf, r.pos, r.pos + 24)
+	return s == "\r" or find(s, "^%u+ ") or (#s < 25 and find(s, "^%u*$"))
+end
+
+local function read(readfunc, bodylimit)
+	local lim = httpd.limits
+	local pre = leftover[readfunc]
+	leftover[readfunc] = nil
+	local begin = internal.request_begin[readfunc]
+	if begin then
+		begin(pre and #pre or 0)
+	end
+	local r = internal.reader(readfunc, pre)
+	-- RFC 9112 2.2: ignore a few empty lines before the request line
+	local line
+	for _ = 1, 4 do
+		line = r:line(lim.line, could_be_request_line)
+		if line ~= "" then
+			break
+		end
+	end
+	if line == nil then
+		return 414
+	elseif not line or line == "" then
+		return 400
+	end
+	local method, target, major, minor = match(line, "^(%u+) ([^ ]+) HTTP/(%d+)%.(%d+)$")
+	if not method or #method > 24 or find(target, "%c") then
+		return 400
+	end
+	if major ~= "1" or (minor ~= "0" and minor ~= "1") then
+		return 505
+	end
+	local header, code = internal.read_fields(r, {}, lim, lim.head - #line - 2, REQUEST_FIELDS)
+	if not header then
+		return code
+	end
+	local te, length = header["transfer-encoding"], header["content-length"]
+	local body
+	if te and lower(te) ~= "identity" then
+		if lower(te) ~= "chunked" then
+			return 501
+		end
+		if length then
+			return 400	-- both framings: a request smuggling attempt
+		end
+		body, code = internal.read_chunked(r, bodylimit, header, lim, REQUEST_FIELDS)
+		if not body then
+			return code
+		end
+	elseif length then
+		if not find(length, "^%d+$") or #length > 15 then
+			return 400
+		end
+		local n = tonumber(length)
+		if bodylimit and n > bodylimit then
+			return 413
+		end
+		body = r:exact(n)
+	else
+		body = ""
+	end
+	local rest = r:rest()
+	if rest ~= "" then
+		leftover[readfunc] = rest
+	end
+	return 200, target, method, header, body, major .. "." .. minor
+end
+
+-- read_request(readfunc, bodylimit) -> code, url, method, header, body,
+-- version.  code 200: a whole request was read (header names are
+-- lower-case; version is "1.0" or "1.1", an extension to skynet's five
+-- values).  Another code: the request is bad, answer it with that code and
+-- close.  nil, err: readfunc raised err (sockethelper.socket_error: the
+-- connection is gone).  bodylimit: the largest body accepted, nil for no
+-- limit.  Reuse one readfunc for a connection's requests, so bytes a
+-- pipelining client sent ahead are not lost.
+function httpd.read_request(readfunc, bodylimit)
+	local ok, code, url, method, header, body, version = pcall(read, readfunc, bodylimit)
+	if ok then
+		return code, url, method, header, body, version
+	end
+	return nil, code
+end
+
+-- framing is write_response's to set, from the body
+local FRAMING = { ["content-length"] = true, ["transfer-encoding"] = true }
+
+local function build(code, body, header)
+	if type(code) ~= "number" or code < 100 or code > 999 or code % 1 ~= 0 then
+		error("bad status code " .. tostring(code), 0)
+	end
+	local out = { format("HTTP/1.1 %03d %s\r\n", code, REASON[code] or "") }
+	if header then
+		internal.write_fields(out, header, FRAMING)
+	end
+	local t = type(body)
+	if t == "function" then
+		-- collected, so that the response still goes out in one write
+		local parts = {}
+		while true do
+			local s = body()
+			if s == nil then
+				break
+			end
+			parts[#parts + 1] = tostring(s)
+		end
+		body = concat(parts)
+	elseif t ~= "string" and t ~= "nil" then
+		error("bad response body (" .. t .. ")", 0)
+	end
+	if body then
+		out[#out + 1] = format("content-length: %d\r\n\r\n", #body)
+		out[#out + 1] = body
+	elseif code < 200 or code == 204 or code == 304 then
+		out[#out + 1] = "\r\n"
+	else
+		-- without it a kept-alive client would wait for a body until close
+		out[#out + 1] = "content-length: 0\r\n\r\n"
+	end
+	return concat(out)
+end
+
+-- write_response(writefunc, code, body, header) -> true | false, err
+-- body: a string, nil, or a function returning the body's pieces then nil.
+-- header: name -> value (a table of values repeats the field).  The whole
+-- response is handed to writefunc in one call: on a kept-alive connection
+-- several small writes would wait on the client's delayed ACK.
+function httpd.write_response(writefunc, statuscode, bodyfunc, header)
+	local ok, resp = pcall(build, statuscode, bodyfunc, header)
+	if not ok then
+		return false, resp
+	end
+	local err
+	ok, err = pcall(writefunc, resp)
+	if not ok then
+		return false, err
+	end
+	return true
+end
+
+return httpd
