@@ -19,4 +19,28 @@ for plain in 0 1; do
 		expect_none 'SC [a-z_]+ FAIL|traceback'
 	done
 done
+
+# A worker dies holding a connection: the peer sees it closed, the
+# supervisor frees the socket's id, and the node keeps taking connections.
+echo "== worker crash"
+write_lua_config c.conf "$HERE/lua/socket_core/?.lua" 'start = "sc_crash_main"' \
+	"sc_port = $PORT"
+start_node c.conf
+wait_line '\] SC crash ready$'
+exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+echo hello >&5
+read -r -t 5 reply <&5
+[ "$reply" = HELLO ] && pass "echo before the crash" || fail "echo before the crash: '$reply'"
+wait_line '\] SC victim_pid=[0-9]+$'
+VICTIM=$(sed -n 's/.*SC victim_pid=\([0-9]*\)$/\1/p' "$T/out" | tail -n1)
+kill -9 "$VICTIM"
+if read -r -t 5 more <&5; then fail "read after the crash gave '$more'"; else pass "the peer sees the connection closed"; fi
+exec 5<&-
+wait_line 'worker 1 \(pid [0-9]+\) killed by signal 9 \(Killed\); [0-9]+ services lost, 2 sockets closed'
+wait_line 'worker 1 restarted'
+exec 5<>"/dev/tcp/127.0.0.1/$((PORT + 1))"
+read -r -t 5 reply <&5
+[ "$reply" = alive ] && pass "worker 0 still serves" || fail "worker 0 after the crash: '$reply'"
+exec 5<&-
+stop_node
 finish
