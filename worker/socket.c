@@ -215,6 +215,22 @@ static void sock_free(struct sock *s)
 	free(s);
 }
 
+static void wqueue_push(struct wqueue *q, const char *p, size_t n)
+{
+	struct wbuf *b = malloc(sizeof *b + n);
+	if (!b)
+		abort();
+	b->next = NULL;
+	b->off = 0;
+	b->len = n;
+	memcpy(b->data, p, n);
+	if (q->tail)
+		q->tail->next = b;
+	else
+		q->head = b;
+	q->tail = b;
+}
+
 /* ---- events to services ----------------------------------------------- */
 
 static void emit(struct worker *w, uint32_t to, int type, int id, int ud,
@@ -450,8 +466,13 @@ static void read_done(struct worker *w, struct sock *s,
 		if (res > 0 && s->state != SS_DEAD) {
 			const char *p = buffered ? ss->bufs + (size_t)bid * BUF_SIZE
 			                         : s->rxbuf;
-			emit(w, s->owner, ACTORD_SOCKET_DATA, s->id, res, p,
-			     (size_t)res);
+			/* Paused, abandoned or moving: the receive was cancelled but
+			 * this came first.  Keep it for whoever starts the socket. */
+			if (s->state == SS_OPEN)
+				emit(w, s->owner, ACTORD_SOCKET_DATA, s->id, res, p,
+				     (size_t)res);
+			else
+				wqueue_push(&s->held, p, (size_t)res);
 		} else if (res == 0 && s->state != SS_DEAD) {
 			close_now(w, s, ACTORD_SOCKET_CLOSE, NULL);
 		} else if (res == -EINVAL && !ss->plain && s->kind == SK_TCP) {
@@ -478,22 +499,6 @@ static void warn_check(struct worker *w, struct sock *s)
 		s->warn_at = s->wbytes + WARN_STEP;
 		s->warned = true;
 	}
-}
-
-static void wqueue_push(struct wqueue *q, const char *p, size_t n)
-{
-	struct wbuf *b = malloc(sizeof *b + n);
-	if (!b)
-		abort();
-	b->next = NULL;
-	b->off = 0;
-	b->len = n;
-	memcpy(b->data, p, n);
-	if (q->tail)
-		q->tail->next = b;
-	else
-		q->head = b;
-	q->tail = b;
 }
 
 static size_t wqueue_bytes(const struct wqueue *q)

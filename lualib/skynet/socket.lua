@@ -306,13 +306,14 @@ function socket.close(id)
 	pool[id] = nil
 end
 
--- Close at once, without waiting: queued writes are dropped.
+-- Close at once, without waiting: queued writes are dropped.  The id
+-- stays known here (reads return false) until socket.close.
 function socket.shutdown(id)
 	local s = pool[id]
 	if s then
 		s.connected = false
+		s.connecting = false
 		wake(s)
-		pool[id] = nil
 	end
 	driver.shutdown(id)
 end
