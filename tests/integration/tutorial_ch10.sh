@@ -117,7 +117,7 @@ DPORT=$(free_port)
 write_lua_config server.conf "$LT/ch10/?.lua" 'start = "scserver"' "scport = $DPORT"
 "$ACTORD" server.conf > server.out 2>&1 < /dev/null &
 SERVER_PID=$!
-n=100
+n=300
 until grep -q "scserver listen $DPORT\$" server.out || [ $n -le 0 ]; do sleep 0.1; n=$((n - 1)); done
 
 # First, the client runner (tools/client/actord-lua) against that node: a
