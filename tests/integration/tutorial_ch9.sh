@@ -8,11 +8,12 @@
 # land on another worker than its listener: the accepted socket moves
 # there (socket_api.sh makes that move on purpose).
 #
-# The examples listen on 8001 as the tutorial's do, so the placements run
-# one after the other; CH9_PORT=n runs copies of them on port n instead.
+# The examples listen on 8001 as the tutorial's do; the test runs copies
+# of them on a free port (CH9_PORT=n picks one), so it cannot collide with
+# whatever else listens on 8001.
 . "$(dirname "$0")/lib.sh"
 . "$LUATEST/ch9/clients.sh"
-PORT=${CH9_PORT:-8001}
+PORT=${CH9_PORT:-$(free_port)}
 H=':[0-9a-f]{8}'
 A='127\.0\.0\.1:[0-9]+'          # a client's address as the server logs it
 
