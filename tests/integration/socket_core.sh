@@ -5,7 +5,7 @@
 # io_uring's provided buffers and multishot operations and without them.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-PORT=$((20000 + $$ % 20000))
+PORT=$(free_port)
 for plain in 0 1; do
 	for place in balanced spread same; do
 		echo "== placement $place, ACTORD_URING_PLAIN=$plain"
