@@ -3,12 +3,14 @@
 # unchanged) on actord and print their BENCH lines, plus the node's memory
 # measured from outside (sum of Pss over the supervisor and its workers).
 #   bench/lua.sh [BENCH...]     default: all of them
+#   BUILD=build-x bench/lua.sh  runs the node of another build folder
 # Figures are printed, never judged.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BENCHDIR=${BENCHDIR:-$ROOT/../shared/bench/lua}
-scripts/setup.sh build >/dev/null
+BUILD=${BUILD:-build}
+scripts/setup.sh "$BUILD" >/dev/null
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
@@ -34,7 +36,7 @@ run() {
 		echo "placement = \"$place\""
 		for l in "$@"; do echo "$l"; done
 	} > "$T/c.conf"
-	"$ROOT/build/daemon/actord" "$T/c.conf" > "$T/out" 2>&1 &
+	"$ROOT/$BUILD/daemon/actord" "$T/c.conf" > "$T/out" 2>&1 &
 	local node=$! base=0 peak=0 v
 	# Sampling memory costs CPU that the workers would use: only for the
 	# benches about memory (MEM=1), and not often.

@@ -1,8 +1,10 @@
 /* core.c -- the `skynet.core` module: what lualib/skynet.lua is built on.
  *
  * A thin binding of the C service API (include/actord/actord.h) for one
- * Lua service.  Every function carries the service's context as its first
- * upvalue.  Messages are (lightuserdata, size) pairs as in skynet: a
+ * Lua service, plus the dispatcher of engine.c.  Every function finds the
+ * service through the state's extra space (lualib_attach), so all are
+ * light C functions, and each is put in the module's table the first time
+ * it is read.  Messages are (lightuserdata, size) pairs as in skynet: a
  * pointer handed to core.send moves to the runtime, a string is copied.
  */
 #include <lauxlib.h>
@@ -14,15 +16,10 @@
 #include "actord/actord.h"
 #include "lualib/lualib.h"
 
-#define CTX(L) ((struct actord_context *)lua_touserdata(L, lua_upvalueindex(1)))
+#define CTX(L) (lualib_state(L)->ctx)
 
 /* The registry key of the Lua dispatch function (see callback). */
 static const char CALLBACK_KEY = 0;
-
-struct callback_state {
-	lua_State *L;           /* the service's main thread */
-	bool forward;           /* keep the payload after dispatch */
-};
 
 /* ---- dispatch --------------------------------------------------------- */
 
@@ -36,8 +33,8 @@ int lualib_traceback(lua_State *L)
 static int dispatch(struct actord_context *ctx, void *ud, int type,
                     int session, uint32_t source, const void *msg, size_t sz)
 {
-	struct callback_state *cs = ud;
-	lua_State *L = cs->L;
+	struct lualib_state *ls = ud;
+	lua_State *L = ls->main;
 	int top = lua_gettop(L);
 	lua_pushcfunction(L, lualib_traceback);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
@@ -52,7 +49,7 @@ static int dispatch(struct actord_context *ctx, void *ud, int type,
 		             lua_tostring(L, -1));
 	}
 	lua_settop(L, top);
-	return cs->forward ? 1 : 0;
+	return ls->forward ? 1 : 0;
 }
 
 const void *lualib_callback_key(void)
@@ -65,17 +62,15 @@ const void *lualib_callback_key(void)
  * Lua side passed it on. */
 static int lcallback(lua_State *L)
 {
-	struct actord_context *ctx = CTX(L);
+	struct lualib_state *ls = lualib_state(L);
 	luaL_checktype(L, 1, LUA_TFUNCTION);
 	lua_settop(L, 2);
-	struct callback_state *cs = lua_newuserdatauv(L, sizeof *cs, 0);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &cs); /* keep it alive */
 	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
-	cs->L = lua_tothread(L, -1);
-	cs->forward = lua_toboolean(L, 2);
+	ls->main = lua_tothread(L, -1);
+	ls->forward = lua_toboolean(L, 2);
 	lua_pushvalue(L, 1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &CALLBACK_KEY);
-	actord_callback(ctx, cs, dispatch);
+	actord_callback(ls->ctx, ls, dispatch);
 	return 0;
 }
 
@@ -371,23 +366,56 @@ static int ltrash(lua_State *L)
 	return 0;
 }
 
-int lualib_open_core(lua_State *L, struct actord_context *ctx)
+void lualib_attach(lua_State *L, struct lualib_state *ls,
+                   struct actord_context *ctx)
 {
-	static const luaL_Reg fns[] = {
-		{ "callback", lcallback }, { "send", lsend }, { "redirect", lredirect },
-		{ "genid", lgenid }, { "self", lself }, { "error", lerror },
-		{ "timeout", ltimeout }, { "name", lname }, { "alive", lalive }, { "owner", lowner },
-		{ "query", lquery },
-		{ "getenv", lgetenv }, { "setenv", lsetenv }, { "launch", llaunch },
-		{ "kill", lkill }, { "parent", lparent }, { "exit", lexit }, { "abort", labort },
-		{ "now", lnow }, { "starttime", lstarttime }, { "hpc", lhpc },
-		{ "worker", lworker }, { "memory", lmemory },
-		{ "pack", lpack }, { "packstring", lpackstring }, { "unpack", lunpack },
-		{ "tostring", ltostring }, { "trash", ltrash },
-		{ NULL, NULL },
-	};
-	luaL_newlibtable(L, fns);
-	lua_pushlightuserdata(L, ctx);
-	luaL_setfuncs(L, fns, 1);
+	_Static_assert(LUA_EXTRASPACE >= sizeof(void *), "no room in the extra space");
+	memset(ls, 0, sizeof *ls);
+	ls->ctx = ctx;
+	for (int i = 0; i < LUALIB_NREF; i++)
+		ls->ref[i] = LUA_NOREF;
+	*(struct lualib_state **)lua_getextraspace(L) = ls;
+}
+
+static const luaL_Reg core_fns[] = {
+	{ "callback", lcallback }, { "send", lsend }, { "redirect", lredirect },
+	{ "genid", lgenid }, { "self", lself }, { "error", lerror },
+	{ "timeout", ltimeout }, { "name", lname }, { "alive", lalive }, { "owner", lowner },
+	{ "query", lquery },
+	{ "getenv", lgetenv }, { "setenv", lsetenv }, { "launch", llaunch },
+	{ "kill", lkill }, { "parent", lparent }, { "exit", lexit }, { "abort", labort },
+	{ "now", lnow }, { "starttime", lstarttime }, { "hpc", lhpc },
+	{ "worker", lworker }, { "memory", lmemory },
+	{ "pack", lpack }, { "packstring", lpackstring }, { "unpack", lunpack },
+	{ "tostring", ltostring }, { "trash", ltrash },
+	{ NULL, NULL },
+};
+
+/* The module table's __index: a function is added to the table the first
+ * time it is read, so a state holds the names it uses only. */
+static int core_index(lua_State *L)
+{
+	const char *name = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+	const luaL_Reg *lists[] = { core_fns, lualib_engine_fns };
+	for (size_t i = 0; name && i < sizeof lists / sizeof *lists; i++) {
+		for (const luaL_Reg *f = lists[i]; f->name; f++) {
+			if (strcmp(f->name, name) == 0) {
+				lua_pushcfunction(L, f->func);
+				lua_pushvalue(L, -1);
+				lua_setfield(L, 1, name);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int lualib_open_core(lua_State *L)
+{
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, core_index);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
 	return 1;
 }

@@ -6,13 +6,42 @@
 #ifndef ACTORD_LUALIB_H
 #define ACTORD_LUALIB_H
 
+#include <lauxlib.h>
 #include <lua.h>
 #include <stddef.h>
 
+#include <stdbool.h>
+
 struct actord_context;
 
-/* Open skynet.core for the service `ctx` (leaves the module table). */
-int lualib_open_core(lua_State *L, struct actord_context *ctx);
+/* What a service's Lua API keeps on the C side.  The host owns it and
+ * attaches it to the state (lualib_attach) before it runs any Lua. */
+#define LUALIB_NREF 12
+struct lualib_state {
+	struct actord_context *ctx;
+	lua_State *main;        /* the main thread, which runs the callback */
+	bool forward;           /* core.callback's: keep the payload after it */
+	const void *borrowed;   /* the payload being dispatched, if borrowing */
+	bool borrowing;         /* the runtime frees it after the dispatch */
+	bool exiting;           /* skynet.exit ran */
+	int ref[LUALIB_NREF];   /* registry refs of engine.c's tables */
+};
+
+/* ls goes into the extra space (lua_getextraspace) of L, which coroutines
+ * copy from the main thread when they are created: the functions of
+ * skynet.core find their service there, so they are light C functions
+ * (a C closure with an upvalue would cost each state 48 bytes apiece).
+ * Nothing else may use that space. */
+void lualib_attach(lua_State *L, struct lualib_state *ls,
+                   struct actord_context *ctx);
+
+static inline struct lualib_state *lualib_state(lua_State *L)
+{
+	return *(struct lualib_state **)lua_getextraspace(L);
+}
+
+/* Open skynet.core for the attached service (leaves the module table). */
+int lualib_open_core(lua_State *L);
 
 /* A lua_pcall message handler: the error with a traceback. */
 int lualib_traceback(lua_State *L);
@@ -20,6 +49,9 @@ int lualib_traceback(lua_State *L);
 /* Registry key (lightuserdata) of the message callback a service set
  * through core.callback; nil until it did. */
 const void *lualib_callback_key(void);
+
+/* engine.c: the dispatcher under skynet.lua, part of skynet.core. */
+extern const luaL_Reg lualib_engine_fns[];
 
 /* sharedata.c: open skynet.sharedata.core (per-process shared tables). */
 int lualib_open_sharedata(lua_State *L);

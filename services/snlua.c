@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "actord/actord.h"
 #include "lualib/lualib.h"
@@ -32,6 +33,7 @@
 #define MEMORY_WARNING (32u << 20)
 
 struct snlua {
+	struct lualib_state ls;
 	lua_State *L;
 	struct actord_context *ctx;
 	size_t mem;
@@ -77,13 +79,11 @@ static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
 	return 0;
 }
 
-/* Push the chunk of `path` (or an error message); returns a lua_load
- * status. */
-static int load_cached(lua_State *L, const char *path)
+/* Push the chunk of `path`, which stat says is `st` (or an error
+ * message); returns a lua_load status. */
+static int load_cached_st(lua_State *L, const char *path, const struct stat *pst)
 {
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return luaL_loadfilex(L, path, "t");
+	struct stat st = *pst;
 	struct code *c;
 	for (c = code_cache; c; c = c->next)
 		if (strcmp(c->path, path) == 0)
@@ -124,22 +124,85 @@ static int load_cached(lua_State *L, const char *path)
 	return LUA_OK;
 }
 
+static int load_cached(lua_State *L, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return luaL_loadfilex(L, path, "t");
+	return load_cached_st(L, path, &st);
+}
+
+/* A file package.searchpath would take: one that opens for reading.  It
+ * is told with stat (and access, unless we are root) rather than by
+ * opening it, which costs a spawn fewer syscalls, and st is kept for the
+ * code cache. */
+static int readable(const char *file, struct stat *st)
+{
+	static int root = -1;
+	if (root < 0)
+		root = geteuid() == 0;
+	return stat(file, st) == 0 && (root || access(file, R_OK) == 0);
+}
+
+/* package.searchpath(name, path), as Lua's own (the same candidates in the
+ * same order, the same "no file" message), with readable above.  Pushes
+ * the file name and returns 1, or pushes the message and returns 0. */
+static int search_path(lua_State *L, const char *name, const char *path,
+                       struct stat *st)
+{
+	int top = lua_gettop(L);
+	if (strchr(name, '.'))
+		name = luaL_gsub(L, name, ".", LUA_DIRSEP);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	luaL_addgsub(&b, path, LUA_PATH_MARK, name);
+	luaL_addchar(&b, '\0');
+	char *p = luaL_buffaddr(&b);
+	char *end = p + luaL_bufflen(&b) - 1;
+	while (p < end) {
+		char *sep = strchr(p, *LUA_PATH_SEP);
+		if (!sep)
+			sep = end;
+		*sep = '\0';
+		if (readable(p, st)) {
+			lua_pushstring(L, p);
+			lua_replace(L, top + 1);
+			lua_settop(L, top + 1);
+			return 1;
+		}
+		if (sep < end)
+			*sep = *LUA_PATH_SEP;
+		p = sep + 1;
+	}
+	luaL_pushresult(&b);
+	const char *tried = lua_tostring(L, -1);
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, "no file '");
+	luaL_addgsub(&b, tried, LUA_PATH_SEP, "'\n\tno file '");
+	luaL_addstring(&b, "'");
+	luaL_pushresult(&b);
+	lua_replace(L, top + 1);
+	lua_settop(L, top + 1);
+	return 0;
+}
+
 /* package.searchers[2], through the code cache. */
 static int search_lua(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
 	lua_getglobal(L, "package");
-	lua_getfield(L, -1, "searchpath");
-	lua_pushstring(L, name);
-	lua_getfield(L, -3, "path");
-	lua_call(L, 2, 2);
-	if (lua_isnil(L, -2))
+	lua_getfield(L, -1, "path");
+	const char *path = lua_tostring(L, -1);
+	if (path == NULL)
+		return luaL_error(L, "'package.path' must be a string");
+	struct stat st;
+	if (!search_path(L, name, path, &st))
 		return 1; /* the "no file" message */
-	const char *path = lua_tostring(L, -2);
-	if (load_cached(L, path) != LUA_OK)
+	const char *file = lua_tostring(L, -1);
+	if (load_cached_st(L, file, &st) != LUA_OK)
 		return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s",
-		                  name, path, lua_tostring(L, -1));
-	lua_pushstring(L, path);
+		                  name, file, lua_tostring(L, -1));
+	lua_pushstring(L, file);
 	return 2;
 }
 
@@ -183,7 +246,7 @@ void snlua_release(void *inst)
 
 static int open_core(lua_State *L)
 {
-	return lualib_open_core(L, lua_touserdata(L, lua_upvalueindex(1)));
+	return lualib_open_core(L);
 }
 
 static int open_socketdriver(lua_State *L)
@@ -208,8 +271,7 @@ static void set_paths(struct snlua *l)
 	lua_pushstring(L, cpath ? cpath : "");
 	lua_setfield(L, -2, "cpath");
 	lua_getfield(L, -1, "preload");
-	lua_pushlightuserdata(L, l->ctx);
-	lua_pushcclosure(L, open_core, 1);
+	lua_pushcfunction(L, open_core);
 	lua_setfield(L, -2, "skynet.core");
 	lua_pushlightuserdata(L, l->ctx);
 	lua_pushcclosure(L, open_socketdriver, 1);
@@ -238,13 +300,14 @@ static void set_paths(struct snlua *l)
  * service saves their tables, which matters times 100,000 services. */
 static const luaL_Reg eager_libs[] = {
 	{ LUA_GNAME, luaopen_base }, { LUA_LOADLIBNAME, luaopen_package },
-	{ LUA_COLIBNAME, luaopen_coroutine }, { LUA_TABLIBNAME, luaopen_table },
-	{ LUA_STRLIBNAME, luaopen_string }, { LUA_MATHLIBNAME, luaopen_math },
-	{ LUA_OSLIBNAME, luaopen_os }, { NULL, NULL },
+	{ LUA_COLIBNAME, luaopen_coroutine }, { LUA_STRLIBNAME, luaopen_string },
+	{ NULL, NULL },
 };
 static const luaL_Reg lazy_libs[] = {
-	{ LUA_IOLIBNAME, luaopen_io }, { LUA_UTF8LIBNAME, luaopen_utf8 },
-	{ LUA_DBLIBNAME, luaopen_debug }, { NULL, NULL },
+	{ LUA_TABLIBNAME, luaopen_table }, { LUA_MATHLIBNAME, luaopen_math },
+	{ LUA_OSLIBNAME, luaopen_os }, { LUA_IOLIBNAME, luaopen_io },
+	{ LUA_UTF8LIBNAME, luaopen_utf8 }, { LUA_DBLIBNAME, luaopen_debug },
+	{ NULL, NULL },
 };
 
 /* _G's __index: open a lazy library the first time its name is read. */
@@ -304,17 +367,13 @@ static int load_service(lua_State *L)
 	lua_pushvalue(L, 2);
 	lua_setglobal(L, "SERVICE_NAME");
 	lua_getglobal(L, "LUA_SERVICE");
-	const char *search = lua_tostring(L, -1);
-	lua_getglobal(L, "package");
-	lua_getfield(L, -1, "searchpath");
-	lua_pushstring(L, name);
-	lua_pushstring(L, search);
-	lua_call(L, 2, 2);
-	if (lua_isnil(L, -2))
+	const char *search = luaL_checkstring(L, -1);
+	struct stat st;
+	if (!search_path(L, name, search, &st))
 		return luaL_error(L, "cannot find service %s:%s", name,
 		                  lua_tostring(L, -1));
-	const char *file = lua_tostring(L, -2);
-	lua_pushvalue(L, -2);
+	const char *file = lua_tostring(L, -1);
+	lua_pushvalue(L, -1);
 	lua_setglobal(L, "SERVICE_PATH");
 	lua_getglobal(L, "LUA_PRELOAD");
 	if (!lua_isnil(L, -1)) {
@@ -323,7 +382,7 @@ static int load_service(lua_State *L)
 		lua_call(L, 0, 0);
 	}
 	lua_pop(L, 1);
-	if (load_cached(L, file) != LUA_OK)
+	if (load_cached_st(L, file, &st) != LUA_OK)
 		return lua_error(L);
 	/* the chunk, then its arguments: every word after the name */
 	for (int i = 3; i <= n + 1; i++)
@@ -351,6 +410,7 @@ int snlua_init(void *inst, struct actord_context *ctx, const char *args)
 	if (!l->L)
 		return 1;
 	lua_State *L = l->L;
+	lualib_attach(L, &l->ls, ctx);
 	lua_gc(L, LUA_GCGEN, 0, 0);
 	open_libs(L);
 	set_paths(l);
