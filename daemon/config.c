@@ -633,3 +633,76 @@ config_each(const struct config *c,
 	for (size_t i = 0; i < c->n; i++)
 		fn(c->v[i].key, c->v[i].value, ud);
 }
+
+/* "host:port" with a port 1..65535: what harbor addresses must be. */
+static int
+is_hostport(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s)
+		return 0;
+	long long port;
+	return parse_int(colon + 1, &port) == 0 && port >= 1 && port <= 65535;
+}
+
+/* Where a key was set, or the file itself for a missing one. */
+static const char *
+where_or(const struct config *c, const char *key, const char *path)
+{
+	const char *w = config_where(c, key);
+	return w ? w : path;
+}
+
+int
+config_check_cluster(const struct config *c, const char *path, char *err,
+                     size_t errlen)
+{
+	const char *ins = config_get(c, "cluster_insecure");
+	if (ins && strcmp(ins, "true") != 0 && strcmp(ins, "false") != 0) {
+		set_error(err, errlen, "%s: 'cluster_insecure' must be true or false",
+		          config_where(c, "cluster_insecure"));
+		return -1;
+	}
+	const char *h = config_get(c, "harbor");
+	if (!h || strcmp(h, "0") == 0)
+		return 0;
+	static const char *const addrs[] = { "address", "master", "standalone" };
+	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+		const char *v = config_get(c, addrs[i]);
+		if (v && !is_hostport(v)) {
+			set_error(err, errlen, "%s: '%s' must be \"host:port\", got \"%s\"",
+			          config_where(c, addrs[i]), addrs[i], v);
+			return -1;
+		}
+	}
+	if (!config_get(c, "address") || !config_get(c, "master")) {
+		set_error(err, errlen, "%s: harbor = %s needs 'address' (\"host:port\" "
+		          "this node listens on for other nodes) and 'master' "
+		          "(\"host:port\" of the cluster master)",
+		          where_or(c, "harbor", path), h);
+		return -1;
+	}
+	const char *sa = config_get(c, "standalone");
+	if (sa && strcmp(sa, config_get(c, "address")) == 0) {
+		set_error(err, errlen, "%s: 'standalone' and 'address' must differ "
+		          "(the master and the node listen apart)",
+		          config_where(c, "standalone"));
+		return -1;
+	}
+	const char *k = config_get(c, "cluster_key");
+	const char *kf = config_get(c, "cluster_key_file");
+	if (k && kf) {
+		set_error(err, errlen, "%s: set 'cluster_key' or 'cluster_key_file', "
+		          "not both", config_where(c, "cluster_key_file"));
+		return -1;
+	}
+	if (!k && !kf && !(ins && strcmp(ins, "true") == 0)) {
+		set_error(err, errlen, "%s: harbor = %s but no cluster key: set "
+		          "'cluster_key' or 'cluster_key_file' (32 random bytes, e.g. "
+		          "`openssl rand -hex 32`), or 'cluster_insecure = true' to "
+		          "run links with no authentication or encryption",
+		          where_or(c, "harbor", path), h);
+		return -1;
+	}
+	return 0;
+}

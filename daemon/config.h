@@ -21,6 +21,11 @@ void config_free(struct config *c);
 const char *config_get(const struct config *c, const char *key);
 /* Where key was set, for error messages: "file:line", or NULL if unset. */
 const char *config_where(const struct config *c, const char *key);
+/* The keys of a clustered node (harbor != 0) fit together: 'address' and
+ * 'master' set, host:port forms, a cluster key or cluster_insecure = true.
+ * 0, or -1 with "file:line: reason" in err. */
+int config_check_cluster(const struct config *c, const char *path, char *err,
+                         size_t errlen);
 /* Set a key that the file did not (defaults); no-op if already set. */
 void config_default(struct config *c, const char *key, const char *value);
 /* Every key, in the order first set. */

@@ -2,6 +2,7 @@
  * daemon if asked, and hand over to the supervisor.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +86,34 @@ static int check_bootstrap(const struct config *c, const char *path)
 	return -1;
 }
 
+/* The cluster key from cluster_key or cluster_key_file; *out stays NULL
+ * when neither is set (config_check_cluster allowed that).  Returns false
+ * after saying why. */
+static bool load_key(const struct config *c, struct harbor_key *key,
+                     const struct harbor_key **out)
+{
+	char err[512];
+	const char *text = config_get(c, "cluster_key");
+	const char *file = config_get(c, "cluster_key_file");
+	*out = NULL;
+	if (!text && !file)
+		return true;
+	int r = text ? harbor_key_parse(key, text, err, sizeof err)
+	             : harbor_key_load(key, file, err, sizeof err);
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n",
+		        config_where(c, text ? "cluster_key" : "cluster_key_file"), err);
+		return false;
+	}
+	*out = key;
+	return true;
+}
+
 static void fill_env(const char *key, const char *value, void *ud)
 {
+	/* The secret stays out of what every service can getenv. */
+	if (strcmp(key, "cluster_key") == 0)
+		return;
 	envstore_set(ud, key, value);
 }
 
@@ -143,6 +170,21 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	if (check_bootstrap(c, argv[1]) < 0)
 		return 1;
+	if (config_check_cluster(c, argv[1], err, sizeof err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	/* A clustered node: its sidecar's settings, and the key read now so
+	 * that a bad one stops start-up rather than every link. */
+	static struct harbor_key key;
+	struct sidecar_opts sidecar = {
+		.harbor = (unsigned)num(c, "harbor"),
+		.address = config_get(c, "address"),
+		.master = config_get(c, "master"),
+		.standalone = config_get(c, "standalone"),
+	};
+	if (sidecar.harbor && !load_key(c, &key, &sidecar.key))
+		return 1;
 
 	const char *logger = config_get(c, "logger");
 	char logfile[4096];
@@ -167,6 +209,8 @@ int main(int argc, char **argv)
 			.stop_timeout_ns = (uint64_t)num(c, "stop_timeout") * 1000000,
 		},
 	};
+	if (sidecar.harbor)
+		o.sidecar = &sidecar;
 	if (o.max_services > HANDLE_MASK + 1)
 		o.max_services = HANDLE_MASK + 1;
 

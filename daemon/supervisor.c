@@ -1,4 +1,5 @@
-/* supervisor.c -- create the segment, fork the workers, keep them alive.
+/* supervisor.c -- create the segment, fork the workers (and the harbor
+ * sidecar), keep them alive.
  *
  * The supervisor hosts no services.  It waits on a signalfd: SIGCHLD means
  * a worker ended (a crash unless we are stopping: its services are marked
@@ -44,6 +45,27 @@ struct supervisor {
 	bool stopping;
 	uint64_t stop_deadline;
 };
+
+/* Slots the supervisor forks: the workers, and the sidecar when the node
+ * is clustered (the supervisor's own endpoint sits between them). */
+static bool is_slot(const struct supervisor *s, unsigned i)
+{
+	return i < s->o->nworkers || (s->o->sidecar && i == s->o->nworkers + 1);
+}
+
+static unsigned nslots(const struct supervisor *s)
+{
+	return s->o->nworkers + 2;
+}
+
+static const char *slot_name(const struct supervisor *s, unsigned i, char *buf, size_t n)
+{
+	if (i == s->o->nworkers + 1)
+		snprintf(buf, n, "harbor sidecar");
+	else
+		snprintf(buf, n, "worker %u", i);
+	return buf;
+}
 
 static uint64_t now_ms(void)
 {
@@ -114,7 +136,9 @@ static pid_t spawn(struct supervisor *s, unsigned i)
 	atomic_store(&e->services, 0);
 	pid_t pid = fork();
 	if (pid < 0) {
-		slog(s, "cannot fork worker %u: %s", i, strerror(errno));
+		char name[32];
+		slog(s, "cannot fork %s: %s", slot_name(s, i, name, sizeof name),
+		     strerror(errno));
 		atomic_store(&e->state, EP_DEAD);
 		return -1;
 	}
@@ -129,6 +153,11 @@ static pid_t spawn(struct supervisor *s, unsigned i)
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN);
 		close(s->sigfd);
+		if (i == seg_sidecar(s->seg.h)) {
+			struct sidecar_opts so = *s->o->sidecar;
+			so.logfd = s->logfd;
+			_exit(sidecar_main(&s->seg, &so));
+		}
 		struct worker_opts wo = s->o->worker;
 		wo.id = i;
 		_exit(worker_main(&s->seg, &wo));
@@ -141,8 +170,8 @@ static pid_t spawn(struct supervisor *s, unsigned i)
 
 static int find_slot(struct supervisor *s, pid_t pid)
 {
-	for (unsigned i = 0; i < s->o->nworkers; i++)
-		if (atomic_load(&seg_endpoint(&s->seg, i)->pid) == pid)
+	for (unsigned i = 0; i < nslots(s); i++)
+		if (is_slot(s, i) && atomic_load(&seg_endpoint(&s->seg, i)->pid) == pid)
 			return (int)i;
 	return -1;
 }
@@ -166,15 +195,17 @@ static void describe(int status, char *buf, size_t n)
 static void restart(struct supervisor *s, unsigned slot)
 {
 	pid_t np = spawn(s, slot);
+	char name[32];
 	if (np > 0)
-		slog(s, "worker %u restarted (pid %d)", slot, (int)np);
+		slog(s, "%s restarted (pid %d)", slot_name(s, slot, name, sizeof name),
+		     (int)np);
 }
 
 static void restart_due(struct supervisor *s)
 {
 	uint64_t now = now_ms();
-	for (unsigned i = 0; i < s->o->nworkers; i++)
-		if (s->slots[i].restart_at && now >= s->slots[i].restart_at)
+	for (unsigned i = 0; i < nslots(s); i++)
+		if (is_slot(s, i) && s->slots[i].restart_at && now >= s->slots[i].restart_at)
 			restart(s, i);
 }
 
@@ -191,8 +222,13 @@ static void recover(struct supervisor *s, unsigned slot, pid_t pid, int status)
 	/* Its sockets died with it (the kernel closed the fds). */
 	unsigned socks = sockdir_free_worker(seg_sockdir(&s->seg), slot, NULL, NULL);
 	uint32_t cur = atomic_load(&e->cur_handle);
-	slog(s, "worker %u (pid %d) %s; %u services lost, %u sockets closed", slot,
-	     (int)pid, why, dead, socks);
+	char name[32];
+	slot_name(s, slot, name, sizeof name);
+	if (slot >= s->o->nworkers)
+		slog(s, "%s (pid %d) %s; calls through it fail", name, (int)pid, why);
+	else
+		slog(s, "%s (pid %d) %s; %u services lost, %u sockets closed", name,
+		     (int)pid, why, dead, socks);
 	if (cur)
 		slog(s, "worker %u was running :%08x (message type %u)", slot, cur,
 		     atomic_load(&e->cur_type));
@@ -224,7 +260,7 @@ static void recover(struct supervisor *s, unsigned slot, pid_t pid, int status)
 		if (delay > MAX_BACKOFF_MS)
 			delay = MAX_BACKOFF_MS;
 		sl->restart_at = now + delay;
-		slog(s, "worker %u keeps dying; restarting it in %llu ms", slot,
+		slog(s, "%s keeps dying; restarting it in %llu ms", name,
 		     (unsigned long long)delay);
 		return;
 	}
@@ -246,7 +282,9 @@ static void reap(struct supervisor *s)
 			if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 				char why[128];
 				describe(status, why, sizeof why);
-				slog(s, "worker %d %s while stopping", slot, why);
+				char name[32];
+				slog(s, "%s %s while stopping",
+				     slot_name(s, (unsigned)slot, name, sizeof name), why);
 			}
 			continue;
 		}
@@ -256,8 +294,8 @@ static void reap(struct supervisor *s)
 
 static bool all_gone(struct supervisor *s)
 {
-	for (unsigned i = 0; i < s->o->nworkers; i++)
-		if (atomic_load(&seg_endpoint(&s->seg, i)->pid) != 0)
+	for (unsigned i = 0; i < nslots(s); i++)
+		if (is_slot(s, i) && atomic_load(&seg_endpoint(&s->seg, i)->pid) != 0)
 			return false;
 	return true;
 }
@@ -271,8 +309,9 @@ static void begin_stop(struct supervisor *s, const char *why)
 	slog(s, "stopping (%s)", why);
 	notify("STOPPING=1");
 	atomic_store(&s->seg.h->stopping, 1);
-	for (unsigned i = 0; i < s->o->nworkers; i++)
-		kick(s, i);
+	for (unsigned i = 0; i < nslots(s); i++)
+		if (is_slot(s, i))
+			kick(s, i);
 }
 
 static void reopen_logs(struct supervisor *s)
@@ -338,9 +377,10 @@ static int setup(struct supervisor *s, void (*env)(struct envstore *, void *),
 	atomic_store(&seg_endpoint(&s->seg, me)->state, EP_RUNNING);
 	/* Never sleeping as far as producers know: nothing reads from the
 	 * workers yet, so no kick is needed. */
-	s->tx = calloc(o->nworkers, sizeof *s->tx);
-	for (unsigned i = 0; i < o->nworkers; i++)
-		ring_tx_attach(&s->tx[i], seg_ring(&s->seg, me, i));
+	s->tx = calloc(nslots(s), sizeof *s->tx);
+	for (unsigned i = 0; i < nslots(s); i++)
+		if (i != me)
+			ring_tx_attach(&s->tx[i], seg_ring(&s->seg, me, i));
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -358,7 +398,7 @@ int supervisor_run(const struct supervisor_opts *o,
                    void (*env)(struct envstore *, void *), void *ud)
 {
 	struct supervisor s = { .o = o, .logfd = STDOUT_FILENO, .sigfd = -1 };
-	s.slots = calloc(o->nworkers, sizeof *s.slots);
+	s.slots = calloc(o->nworkers + 2, sizeof *s.slots);
 	open_log(&s);
 	if (setup(&s, env, ud) < 0)
 		return 1;
@@ -368,6 +408,11 @@ int supervisor_run(const struct supervisor_opts *o,
 		pid_t pid = spawn(&s, i);
 		if (pid > 0)
 			slog(&s, "worker %u started (pid %d)", i, (int)pid);
+	}
+	if (o->sidecar) {
+		pid_t pid = spawn(&s, seg_sidecar(s.seg.h));
+		if (pid > 0)
+			slog(&s, "harbor sidecar started (pid %d)", (int)pid);
 	}
 	notify("READY=1");
 
@@ -385,10 +430,12 @@ int supervisor_run(const struct supervisor_opts *o,
 		if (all_gone(&s))
 			break;
 		if (now_ms() > s.stop_deadline) {
-			for (unsigned i = 0; i < o->nworkers; i++) {
-				pid_t pid = atomic_load(&seg_endpoint(&s.seg, i)->pid);
+			for (unsigned i = 0; i < nslots(&s); i++) {
+				pid_t pid = is_slot(&s, i) ? atomic_load(&seg_endpoint(&s.seg, i)->pid) : 0;
+				char name[32];
 				if (pid > 0) {
-					slog(&s, "worker %u did not stop in time; killing it", i);
+					slog(&s, "%s did not stop in time; killing it",
+					     slot_name(&s, i, name, sizeof name));
 					kill(pid, SIGKILL);
 				}
 			}

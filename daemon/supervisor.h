@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "harbor/sidecar.h"
 #include "shm/segment.h"
 #include "worker/worker.h"
 
@@ -16,6 +17,7 @@ struct supervisor_opts {
 	uint64_t stop_timeout_ms;
 	const char *logfile;          /* NULL: stdout */
 	struct worker_opts worker;    /* template; id filled per worker */
+	struct sidecar_opts *sidecar; /* NULL: no harbor (harbor = 0) */
 };
 
 /* Run the node until it is stopped.  `env` is called once the segment

@@ -31,7 +31,7 @@ void calls_free(struct calls *c)
 	memset(c, 0, sizeof *c);
 }
 
-static void insert(struct calls *c, uint64_t k, uint16_t to)
+static void insert(struct calls *c, uint64_t k, uint32_t to)
 {
 	uint32_t mask = c->cap - 1, i = hash(k, mask);
 	while (c->key[i] && c->key[i] != k)
@@ -62,7 +62,7 @@ void calls_add(struct calls *c, uint32_t caller, int32_t session, unsigned to)
 {
 	if ((c->n + 1) * 4 > c->cap * 3)
 		grow(c);
-	insert(c, mkkey(caller, session), (uint16_t)to);
+	insert(c, mkkey(caller, session), (uint32_t)to);
 }
 
 static void erase_at(struct calls *c, uint32_t i)
@@ -111,7 +111,8 @@ void calls_fail(struct calls *c, unsigned to,
 	if (!hit)
 		abort();
 	for (uint32_t i = 0; i < c->cap; i++)
-		if (c->key[i] && c->to[i] == to)
+		if (c->key[i] && ((c->to[i] & CALLS_EP_MASK) == to ||
+		                  c->to[i] == to))
 			hit[m++] = c->key[i];
 	for (uint32_t i = 0; i < m; i++) {
 		uint32_t caller = (uint32_t)(hit[i] >> 32);

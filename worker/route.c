@@ -99,7 +99,7 @@ void route_free(struct worker *w)
 	w->dirty = NULL;
 }
 
-static void fail_call(uint32_t caller, int32_t session, void *ud)
+void route_fail_call(uint32_t caller, int32_t session, void *ud)
 {
 	struct worker *w = ud;
 	route_deliver(w, 0, caller, ACTORD_PTYPE_ERROR, session, NULL, 0);
@@ -148,7 +148,7 @@ void route_sync_peer(struct worker *w, unsigned i)
 	spill_drop(w, p);
 	ring_tx_attach(&p->tx, seg_ring(w->seg, w->id, i));
 	ring_tx_discard(&p->tx);
-	calls_fail(&w->calls, i, fail_call, w);
+	calls_fail(&w->calls, i, route_fail_call, w);
 	p->gen = g;
 	atomic_store_explicit(seg_ready(w->seg, i, w->id),
 	                      seg_genpair(g, w->gen), memory_order_release);
@@ -177,7 +177,8 @@ void route_to_endpoint(struct worker *w, unsigned to, const struct ring_hdr *h,
 	 * new service, and must not be waited for if that worker dies. */
 	if (h->session != 0 && !is_reply(h->type) &&
 	    (h->type < CTRL_BASE || h->type == CTRL_LAUNCH))
-		calls_add(&w->calls, h->source, h->session, to);
+		calls_add(&w->calls, h->source, h->session,
+		          to == seg_sidecar(w->h) ? calls_to_node(to, h->dest >> 24) : to);
 	mark_dirty(w, to);
 	bool spilled = !spill_empty(&p->spill);
 	size_t progress = 0;
@@ -218,6 +219,13 @@ int route_send(struct worker *w, uint32_t source, uint32_t dest, uint32_t type,
 {
 	unsigned owner = 0;
 	struct directory *d = seg_directory(w->seg);
+	/* Another node's handle: the harbor sidecar carries it there, record
+	 * as it is; it answers a call itself if it has no link to that node. */
+	if (w->h->harbor != 0 && (dest >> 24) != 0 && (dest >> 24) != w->h->harbor) {
+		struct ring_hdr h = { (uint32_t)sz, type, session, source, dest, 0 };
+		route_to_endpoint(w, seg_sidecar(w->h), &h, data, owned);
+		return 0;
+	}
 	if ((dest >> 24) != w->h->harbor ||
 	    directory_get(d, dest, &owner) != DIR_ALIVE) {
 		route_bounce(w, source, dest, type, session);

@@ -181,6 +181,12 @@ void ctrl_handle(struct worker *w, unsigned from, const struct ring_hdr *h,
 		if (h->aux < w->nendpoints && h->aux != w->id)
 			route_sync_peer(w, h->aux);
 		break;
+	case CTRL_NODE_DOWN:
+		/* From the sidecar: the link to node `aux` dropped; nothing
+		 * waiting on it will be answered. */
+		calls_fail(&w->calls, calls_to_node(from, h->aux & 0xff),
+		           route_fail_call, w);
+		break;
 	case CTRL_SOCK_OP:
 		socket_ctrl_op(w, h, payload);
 		break;

@@ -28,6 +28,7 @@ enum ctrl_type {
 	CTRL_REOPEN,     /* reopen log files (from the supervisor) */
 	CTRL_SOCK_OP,    /* source: caller; payload struct sock_op (socket.h) */
 	CTRL_SOCK_ADOPT, /* a socket moved here; its fd came over passfd */
+	CTRL_NODE_DOWN,  /* aux: node whose link dropped (from the sidecar) */
 };
 
 struct module;
@@ -139,6 +140,8 @@ void route_flush(struct worker *w);
 bool route_busy(struct worker *w);     /* records still queued to send */
 bool route_pending(struct worker *w);  /* records waiting to be read */
 void route_sync_peer(struct worker *w, unsigned peer);
+/* calls_fail's callback: answer the caller with an error; ud is the worker. */
+void route_fail_call(uint32_t caller, int32_t session, void *ud);
 void route_init(struct worker *w);
 void route_free(struct worker *w);
 unsigned route_place(struct worker *w, int where);
