@@ -136,8 +136,10 @@ int actord_timeout(struct actord_context *ctx, int ticks)
 	if (ticks <= 0)
 		route_deliver(w, 0, ctx->handle, ACTORD_PTYPE_RESPONSE, session,
 		              NULL, 0);
-	else
-		timer_add(w->timers, (uint32_t)ticks, ctx->handle, session);
+	else /* counted from now, not from the wheel's last turn */
+		timer_add(w->timers,
+		          (uint32_t)ticks + (uint32_t)(worker_current_tick(w) - w->tick),
+		          ctx->handle, session);
 	return session;
 }
 

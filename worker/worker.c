@@ -40,7 +40,7 @@ uint64_t worker_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t current_tick(struct worker *w)
+uint64_t worker_current_tick(struct worker *w)
 {
 	return (worker_now_ns() - w->h->start_mono_ns) / TICK_NS;
 }
@@ -140,7 +140,7 @@ static void timer_fire(void *ud, uint32_t handle, int session)
 
 static void advance_timers(struct worker *w)
 {
-	uint64_t now = current_tick(w);
+	uint64_t now = worker_current_tick(w);
 	if (now != w->tick) {
 		w->tick = now;
 		timer_advance(w->timers, now, timer_fire, w);
@@ -250,7 +250,7 @@ static bool has_work(struct worker *w)
 	return w->runq_head || route_pending(w) || io_uring_cq_ready(&w->ring) ||
 	       taskrun_due(w) ||
 	       atomic_load_explicit(&w->h->stopping, memory_order_relaxed) ||
-	       (timer_count(w->timers) && current_tick(w) != w->tick);
+	       (timer_count(w->timers) && worker_current_tick(w) != w->tick);
 }
 
 static void idle(struct worker *w)
@@ -421,7 +421,7 @@ int worker_main(struct segment *seg, const struct worker_opts *o)
 		return 1;
 	}
 	atomic_store(&w.ep->pid, getpid());
-	w.tick = current_tick(&w);
+	w.tick = worker_current_tick(&w);
 	w.timers = timer_new(w.tick);
 	route_init(&w);
 	if (socket_init(&w) < 0) {

@@ -105,6 +105,8 @@ struct worker {
 /* The worker of this process; NULL in the supervisor. */
 struct worker *worker_self(void);
 int worker_main(struct segment *seg, const struct worker_opts *o);
+/* The 10 ms tick of the clock now; w->tick lags it while a turn runs. */
+uint64_t worker_current_tick(struct worker *w);
 
 /* service.c */
 struct actord_context *service_find(struct worker *w, uint32_t handle);
