@@ -3,8 +3,10 @@
 # ../shared/bench/lua (unchanged) on actord, loaded from outside by
 # ../shared/bench/tools/echoload (TCP echo) and wrk (HTTP).  Prints the
 # BENCH line of the service and the load generator's line.
-#   bench/net.sh [tcp_echo tcp_echo_c1 http http_keepalive]
-# Figures are printed, never judged.
+#   bench/net.sh [tcp_echo tcp_echo_c1 http http_keepalive ceiling]
+# "ceiling" puts the same loads on bench/ceiling.c, a bare epoll server:
+# the most any server can get from this machine with the load generator
+# beside it.  Figures are printed, never judged.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,6 +20,7 @@ T=$(mktemp -d)
 NODE=
 trap '[ -n "$NODE" ] && kill -KILL "$NODE" 2>/dev/null; rm -rf "$T"' EXIT
 cc -O2 -o "$T/echoload" "$SHARED/tools/echoload.c" || exit 1
+cc -O2 -o "$T/ceiling" bench/ceiling.c || exit 1
 
 # start NAME PLACEMENT [CONFIG-LINES...]: a node running bench_NAME; waits
 # for its BENCH_READY line.
@@ -71,12 +74,26 @@ http_bench() {   # http_bench KEEPALIVE PLACEMENT
 	exec 3>&-
 }
 
-want=${*:-"tcp_echo tcp_echo_c1 http http_keepalive"}
+ceiling() {   # the four loads on the bare server
+	"$T/ceiling" echo 24681 & NODE=$!
+	"$T/ceiling" http 24682 & local http=$!
+	sleep 0.2
+	echo "ceiling tcp_echo:    $("$T/echoload" -p 24681 -c 64 -d 10 -w 2 -s 64)"
+	echo "ceiling tcp_echo_c1: $("$T/echoload" -p 24681 -c 1 -d 10 -w 2 -s 64)"
+	echo "ceiling http:           $(wrk -t2 -c64 -d10s -H "Connection: close" \
+		http://127.0.0.1:24682/ | grep Requests/sec)"
+	echo "ceiling http_keepalive: $(wrk -t2 -c64 -d10s http://127.0.0.1:24682/ | grep Requests/sec)"
+	kill "$http" "$NODE"; wait "$http" "$NODE" 2>/dev/null
+	NODE=
+}
+
+want=${*:-"tcp_echo tcp_echo_c1 http http_keepalive ceiling"}
 for b in $want; do
 	case $b in
 	tcp_echo)       echo_bench 64 balanced ;;
 	tcp_echo_c1)    echo_bench 1 balanced ;;
 	http)           http_bench false balanced ;;
 	http_keepalive) http_bench true balanced ;;
+	ceiling)        ceiling ;;
 	esac
 done
