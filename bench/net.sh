@@ -35,6 +35,7 @@ start() {
 		echo "lua_path = \"$BENCHDIR/?.lua\""
 		echo "placement = \"$place\""
 		for l in "$@"; do echo "$l"; done
+		echo "${NODE_CONF:-}"   # extra config lines, e.g. NODE_CONF='spin_us = 0'
 	} > "$T/c.conf"
 	"$ROOT/build/daemon/actord" "$T/c.conf" > "$T/out" 2>&1 &
 	NODE=$!
@@ -44,6 +45,34 @@ start() {
 	done
 	echo "# node did not get ready:"; tail -n 20 "$T/out"
 	return 1
+}
+
+# node_ticks: CPU time the node's processes have used so far, in clock
+# ticks.
+node_ticks() {
+	local p t=0
+	for p in "$NODE" $(pgrep -P "$NODE"); do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
+# load FROM TO CMD...: run the load generator CMD, print its lines, and
+# the node's CPU time per request between FROM and TO seconds into the
+# run (inside its measured window): a cost that other load on the machine
+# disturbs far less than a rate does.
+load() {
+	local from=$1 to=$2 t0 t1 rps
+	shift 2
+	"$@" > "$T/load" 2>&1 &
+	local lp=$!
+	sleep "$from"; t0=$(node_ticks)
+	sleep "$(awk -v a="$from" -v b="$to" 'BEGIN {print b - a}')"; t1=$(node_ticks)
+	wait "$lp"
+	cat "$T/load"
+	rps=$(grep -Eo '(rps=|Requests/sec: *)[0-9.]+' "$T/load" | grep -Eo '[0-9.]+$')
+	awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v r="${rps:-0}" -v s="$((to - from))" \
+		'BEGIN { if (r > 0) printf "node_cpu_us_per_request=%.1f\n", d / hz / (r * s) * 1e6 }'
 }
 
 finish() {   # wait for the node to end by itself, print its BENCH line
@@ -60,7 +89,7 @@ finish() {   # wait for the node to end by itself, print its BENCH line
 
 echo_bench() {   # echo_bench CONNS PLACEMENT
 	start tcp_echo "$2" "tcp_conns = $1" || return
-	echo "echoload: $("$T/echoload" -p 24681 -c "$1" -d 10 -w 2 -s 64)"
+	load 3 11 "$T/echoload" -p 24681 -c "$1" -d 10 -w 2 -s 64 | sed 's/^/echoload: /'
 	finish "$2"
 }
 
@@ -68,7 +97,8 @@ http_bench() {   # http_bench KEEPALIVE PLACEMENT
 	start http "$2" "http_keepalive = $1" "http_onewrite = true" || return
 	local hdr=()
 	[ "$1" = false ] && hdr=(-H "Connection: close")
-	wrk -t2 -c64 -d10s "${hdr[@]}" http://127.0.0.1:24682/ | grep -E 'Requests/sec|Latency|Socket errors|requests in' | sed 's/^/wrk: /'
+	load 1 9 wrk -t2 -c64 -d10s "${hdr[@]}" http://127.0.0.1:24682/ |
+		grep -E 'Requests/sec|Latency|Socket errors|requests in|node_cpu' | sed 's/^/wrk: /'
 	exec 3<>/dev/tcp/127.0.0.1/24682 && printf 'GET /bench_stop HTTP/1.1\r\nHost: x\r\n\r\n' >&3
 	finish "$2"
 	exec 3>&-

@@ -319,6 +319,33 @@ static void dispatch_response(lua_State *L, const struct lualib_state *ls,
 	lua_settop(L, top);
 }
 
+/* f(session, source, unpack(msg, sz)) on the service's own thread, for a
+ * protocol that says its dispatch never blocks (p.inline): no coroutine
+ * to take from the pool, start and put back.  The stack is raw_dispatch's:
+ * typeid msg sz session source p f unpack inline. */
+static int run_inline(lua_State *L)
+{
+	lua_settop(L, 8);
+	lua_pushvalue(L, 7);
+	lua_pushvalue(L, 4);
+	lua_pushvalue(L, 5);
+	int n = 0;
+	if (!lua_isnil(L, 8)) {
+		int top = lua_gettop(L);
+		lua_pushvalue(L, 8);
+		lua_pushvalue(L, 2);
+		lua_pushvalue(L, 3);
+		lua_call(L, 2, LUA_MULTRET);
+		n = lua_gettop(L) - top;
+	} else {
+		lua_pushvalue(L, 2);
+		lua_pushvalue(L, 3);
+		n = 2;
+	}
+	lua_call(L, n + 2, 0);
+	return 0;
+}
+
 /* raw_dispatch(typeid, msg, sz, session, source), under pcall. */
 static int raw_dispatch(lua_State *L)
 {
@@ -356,8 +383,11 @@ static int raw_dispatch(lua_State *L)
 		lua_call(L, 5, 0);
 		return 0;
 	}
-	/* serve(f, p.unpack, session, source, msg, sz) */
 	lua_getfield(L, 6, "unpack");                             /* 8 */
+	if (lua_getfield(L, 6, "inline") == LUA_TBOOLEAN && lua_toboolean(L, -1))
+		return run_inline(L);
+	lua_pop(L, 1);
+	/* serve(f, p.unpack, session, source, msg, sz) */
 	lua_pushvalue(L, 4);
 	lua_pushvalue(L, 5);
 	lua_pushvalue(L, 2);

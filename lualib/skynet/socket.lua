@@ -158,7 +158,7 @@ local function closed(id)
 		skynet.wakeup(s.closing)
 	end
 	if s.on_close then
-		s.on_close(id)
+		skynet.fork(s.on_close, id)
 	end
 end
 
@@ -180,28 +180,32 @@ ev[EV_ACCEPT] = function(id, newid, addr)
 		driver.close(newid)
 		return
 	end
-	s.callback(newid, addr)
+	skynet.fork(s.callback, newid, addr)
 end
 
 ev[EV_UDP] = function(id, _, data, address)
 	local s = pool[id]
 	if not s or not s.callback then return end
-	s.callback(data, address)
+	skynet.fork(s.callback, data, address)
 end
 
 ev[EV_WARNING] = function(id, size)
 	local s = pool[id]
 	if s and s.on_warning then
-		return s.on_warning(id, size)
+		skynet.fork(s.on_warning, id, size)
+		return
 	end
 	if size == 0 then return end -- the backlog is written out
 	skynet.error(string.format("WARNING: %d K bytes need to send out (fd = %d)",
 	             size, id))
 end
 
+-- Socket events come often and their handling never blocks: the user's
+-- callbacks, which may, each get a coroutine of their own (skynet.fork).
 skynet.register_protocol {
 	name = "socket",
 	id = skynet.PTYPE_SOCKET,
+	inline = true,
 	unpack = driver.unpack,
 	dispatch = function(_, _, t, ...)
 		local f = ev[t]

@@ -9,10 +9,11 @@ for place in balanced spread same; do
 	expect_rc 0
 	for c in timeoutcall_gives_up timeoutcall_answers late_answer_dropped \
 	         plain_call_waits malformed_refused service_survives \
-	         newservice_on_here newservice_on_index; do
+	         newservice_on_here newservice_on_index inline_protocol; do
 		expect "\\] EXT $c ok"
 	done
 	expect 'malformed packed message'
+	expect 'attempt to yield from outside a coroutine'
 	expect_none 'EXT [a-z_]+ FAIL'
 done
 finish

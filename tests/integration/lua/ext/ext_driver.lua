@@ -42,6 +42,14 @@ skynet.start(function()
 		check("newservice_on_here", core.owner(here) == core.owner(skynet.self()))
 		local w1 = skynet.newservice_on(1, "ext_slow")
 		check("newservice_on_index", core.owner(w1) == 1, core.owner(w1))
+		-- an inline protocol runs on the service's main thread; a
+		-- dispatch that blocks raises, and the service goes on
+		skynet.register_protocol { name = "inl", id = 20, pack = skynet.pack }
+		skynet.send(slow, "inl", "one")
+		skynet.send(slow, "inl", "block")
+		skynet.send(slow, "inl", "two")
+		local n, main = skynet.call(slow, "lua", "inlined")
+		check("inline_protocol", n == 3 and main == true, n, main)
 		skynet.error("EXT done")
 		skynet.abort()
 	end)

@@ -717,6 +717,30 @@ local function bad_id_checks()
 	check(not c3, "open to a closed listener fails", c3)
 end
 
+-- Socket events are dispatched without a coroutine (the protocol is
+-- inline); the user's callbacks still get one each, so they may block.
+local function callback_checks()
+	local function on_accept(id, addr)
+		skynet.sleep(1)
+		accepted[#accepted + 1] = { id, addr }
+		if accept_waiter then
+			skynet.wakeup(accept_waiter)
+		end
+	end
+	socket.start(L, on_accept)
+	local sid, pid = start_pair()
+	check(sid, "an accept callback that blocks (sleep) still accepts", sid)
+	local closed_by
+	socket.onclose(sid, function(id)
+		skynet.sleep(1)
+		closed_by = id
+	end)
+	call(peer, "close", pid)
+	check(wait_until(function() return closed_by == sid end),
+		"an onclose callback that blocks (sleep) runs to its end", closed_by)
+	socket.close(sid)
+end
+
 local function many_checks()
 	-- many sockets at once, from two services (on two workers under
 	-- spread): each gets its own answer
@@ -749,6 +773,7 @@ skynet.start(function()
 		test("udp", udp_checks)
 		test("move", move_checks)
 		test("bad id", bad_id_checks)
+		test("callbacks", callback_checks)
 		test("many", many_checks)
 		socket.close(L)
 		socket.close(E)
