@@ -17,26 +17,36 @@
 
 #define CTX(L) ((struct actord_context *)lua_touserdata(L, lua_upvalueindex(1)))
 
-/* (host, port) or ("host:port"); returns the port. */
+/* (host, port) or ("host:port"), the host of an IPv6 address optionally
+ * in brackets ("[::1]:80"); copies the host, returns the port.  The one
+ * parser of addresses for skynet.socket. */
 static int host_port(lua_State *L, int i, char *host, size_t n)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, i, &len);
-	int port;
+	lua_Integer port;
 	if (lua_isnoneornil(L, i + 1)) {
 		const char *colon = strrchr(s, ':');
-		if (!colon)
-			luaL_error(L, "invalid address %s", s);
+		char *end;
+		if (!colon || colon == s || !colon[1] || colon[1] == '-' || colon[1] == '+')
+			return luaL_error(L, "socket: invalid address %s", s);
+		errno = 0;
+		port = strtoll(colon + 1, &end, 10);
+		if (*end || errno)
+			return luaL_error(L, "socket: invalid address %s", s);
 		len = (size_t)(colon - s);
-		port = (int)strtol(colon + 1, NULL, 10);
 	} else {
-		port = (int)luaL_checkinteger(L, i + 1);
+		port = luaL_checkinteger(L, i + 1);
 	}
-	if (len >= n)
-		luaL_error(L, "invalid address %s", s);
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (len >= n || port < 0 || port > 65535)
+		return luaL_error(L, "socket: invalid address %s", lua_tostring(L, i));
 	memcpy(host, s, len);
 	host[len] = '\0';
-	return port;
+	return (int)port;
 }
 
 static int result_id(lua_State *L, int id, const char *what)

@@ -79,7 +79,10 @@ struct sock {
 	struct wqueue hi, lo;
 	struct wqueue held;      /* given back unread: for the next starter */
 	size_t wbytes, warn_at;
-	char *rxbuf;             /* single-shot TCP receive (plain mode) */
+	union {                  /* the one used in the socket's state: */
+		char *rxbuf;     /* open: single-shot TCP receive (plain mode) */
+		struct sockaddr_storage *connect_to; /* connecting: the address */
+	};
 	struct udp_rx *udp;
 	char addr[64];           /* peer "ip:port", for start/accept events */
 };
@@ -210,7 +213,7 @@ static void sock_free(struct sock *s)
 	wqueue_free(&s->hi);
 	wqueue_free(&s->lo);
 	wqueue_free(&s->held);
-	free(s->rxbuf);
+	free(s->rxbuf);          /* or connect_to: one or the other */
 	free(s->udp);
 	free(s);
 }
@@ -1056,8 +1059,7 @@ int socket_connect(struct worker *w, uint32_t owner, const char *host, int port)
 	if (!keep)
 		abort();
 	*keep = sa;
-	free(s->rxbuf);
-	s->rxbuf = (char *)keep;
+	s->connect_to = keep;
 	struct io_uring_sqe *sqe = get_sqe(w);
 	io_uring_prep_connect(sqe, fd, (struct sockaddr *)keep, len);
 	io_uring_sqe_set_data64(sqe, tag(s, OP_CONNECT));
@@ -1067,8 +1069,8 @@ int socket_connect(struct worker *w, uint32_t owner, const char *host, int port)
 
 static void connect_done(struct worker *w, struct sock *s, int res)
 {
-	free(s->rxbuf);
-	s->rxbuf = NULL;
+	free(s->connect_to);
+	s->connect_to = NULL;
 	if (s->state == SS_DEAD)
 		return;
 	if (res < 0) {

@@ -215,17 +215,6 @@ skynet.register_protocol {
 
 -- ---- connecting and listening ----------------------------------------
 
-local function host_port(addr, port)
-	if port == nil then
-		local h, p = addr:match("^(.+):(%d+)$")
-		if not h then
-			error("socket: invalid address " .. tostring(addr))
-		end
-		addr, port = h, tonumber(p)
-	end
-	return addr, port
-end
-
 -- Wait for the connect (or start) to finish: id, or nil and the reason.
 local function await_open(id, s)
 	if not s.connected and s.connecting then
@@ -239,7 +228,6 @@ local function await_open(id, s)
 end
 
 function socket.open(addr, port)
-	addr, port = host_port(addr, port)
 	local ok, id = pcall(driver.connect, addr, port)
 	if not ok then
 		return nil, id
@@ -248,7 +236,6 @@ function socket.open(addr, port)
 end
 
 function socket.listen(host, port, backlog)
-	host, port = host_port(host, port)
 	return driver.listen(host, port, backlog)
 end
 

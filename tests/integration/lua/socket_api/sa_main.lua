@@ -188,6 +188,16 @@ local function open_checks()
 	local okc, id = join(st)
 	check(okc and not id, "open to a closed port gives no id", okc, id)
 
+	-- malformed addresses: no id, and a reason naming the address
+	for _, bad in ipairs { "127.0.0.1", "127.0.0.1:", "127.0.0.1:x1", "127.0.0.1:99999",
+	                       "127.0.0.1:-1", ":" .. (P + 1) } do
+		local okb, idb, why = pcall(socket.open, bad)
+		check(okb and idb == nil and tostring(why):find("invalid address", 1, true),
+			"open(\"" .. bad .. "\") refused", okb, idb, why)
+	end
+	local okl = pcall(socket.listen, "127.0.0.1:port")
+	check(not okl, "listen(\"127.0.0.1:port\") raises")
+
 	-- a host name, as socketchannel's host may be (S10.1)
 	local h = socket.open("localhost", P + 1)
 	check(h, "open(\"localhost\", port) connects", h)
@@ -212,6 +222,9 @@ local function open_checks()
 		end)
 		local c6 = socket.open("::1", P + 8)
 		check(c6, "open(\"::1\", port) connects", c6)
+		local b6 = socket.open("[::1]:" .. (P + 8))
+		check(b6, "open(\"[::1]:port\") connects", b6)
+		if b6 then socket.close(b6) end
 		if c6 then
 			socket.write(c6, "six\n")
 			check(socket.readline(c6) == "SIX", "IPv6 echo")
@@ -220,7 +233,7 @@ local function open_checks()
 		end
 		socket.close(L6)
 	else
-		skynet.error("SA skipped 3 checks: no IPv6 loopback here")
+		skynet.error("SA skipped 4 checks: no IPv6 loopback here")
 	end
 
 	-- the accept callback's address
