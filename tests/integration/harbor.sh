@@ -2,7 +2,8 @@
 # Clustering (issue #5, first slice): two nodes on 127.0.0.1, node 1
 # running the master (standalone), node 2 joining it.  Lua services
 # (tests/integration/lua/harbor) call and send across by raw handle, both
-# ways: a call answered, a 4 MiB payload echoed, 1000 sends in order, a
+# ways: a call answered, one answered later (skynet.response), a redirect
+# answered at the source it names, a 4 MiB payload echoed, 1000 sends in order, a
 # call to a node with no link failing at once.  Then: a node with the
 # wrong cluster key, and one with none, are refused and logged; node 2's
 # sidecar, killed, is restarted and links again; node 2 killed outright
@@ -69,6 +70,9 @@ for n in 1 2; do
 	wait_in $n "\] REMOTE call ok: pong :0${other}[0-9a-f]{6}$"
 	wait_in $n "\] BIG echo ok \(4194304 bytes\)$"
 	wait_in $n "\] SEQ 1000 in order from :0${other}[0-9a-f]{6}$"
+	wait_in $n "\] RESPONSE later 14$"
+	wait_in $other "\] REDIR got from :0${n}[0-9a-f]{6}$"
+	wait_in $n "\] REDIR ack from :0${other}[0-9a-f]{6}$"
 	# "at once": within a tick or so (10 ms each), not a timeout
 	wait_in $n "\] NOLINK call failed after [0-9] ticks$"
 	if grep -q "SEQ out of order" "$T/o$n"; then fail "node $n: sends out of order"; fi

@@ -50,6 +50,14 @@ skynet.start(function()
 	end
 	skynet.error("SENT 1000")
 
+	-- A reply made later with skynet.response, across the link.
+	local later = skynet.call(peer, "lua", "later", 7)
+	skynet.error("RESPONSE later " .. tostring(later))
+
+	-- A redirect across the link: the peer's service sees our srv as the
+	-- source, and answers it there.
+	skynet.redirect(peer, srv, "lua", 0, skynet.pack("redir"))
+
 	-- Node 7 is in no cluster: no link, so the call fails at once.
 	local t0 = skynet.now()
 	local ok7 = pcall(skynet.call, 0x07000001, "lua", "ping")
