@@ -99,6 +99,29 @@ int actord_sendname(struct actord_context *ctx, uint32_t source,
 	return actord_send(ctx, source, h, type, session, msg, sz);
 }
 
+/* A global name, already bound here: the sidecar registers it with the
+ * master, which binds it on every node (or refuses it, if another node
+ * took it first; then the master's binding replaces ours). */
+static void register_global(struct worker *w, const char *name, uint32_t handle)
+{
+	size_t len = strlen(name);
+	char *copy = malloc(len);
+	if (!copy)
+		abort();
+	memcpy(copy, name, len);
+	struct ring_hdr h = { (uint32_t)len, CTRL_NAME_REGISTER, 0, 0, handle, 0 };
+	route_to_endpoint(w, seg_sidecar(w->h), &h, copy, true);
+}
+
+uint32_t actord_harbor_link(struct actord_context *ctx, unsigned id)
+{
+	(void)ctx;
+	struct worker *w = worker_self();
+	if (w->h->harbor == 0 || id > 255)
+		return 0;
+	return atomic_load_explicit(&w->h->links[id], memory_order_acquire);
+}
+
 int actord_name(struct actord_context *ctx, const char *name, uint32_t handle)
 {
 	struct worker *w = worker_self();
@@ -108,6 +131,10 @@ int actord_name(struct actord_context *ctx, const char *name, uint32_t handle)
 		return -1;
 	if (names_insert(seg_names(w->seg), name, handle) != 0)
 		return -1;
+	if (w->h->harbor != 0 && name[0] != '.') {
+		register_global(w, name, handle);
+		return 0; /* a global binding outlives the service */
+	}
 	struct actord_context *s = service_find(w, handle);
 	if (s)
 		s->has_names = true;
@@ -265,7 +292,7 @@ void actord_kill(struct actord_context *ctx, uint32_t handle)
 	}
 	/* Its names go now, as they would on this worker: the killer may
 	 * look them up next (names are shared, any process may drop them). */
-	names_remove_handle(seg_names(w->seg), handle);
+	names_drop(seg_names(w->seg), handle, w->h->harbor != 0);
 	struct ring_hdr h = { 0, CTRL_KILL, 0, ctx->handle, handle, 0 };
 	route_to_endpoint(w, owner, &h, NULL, true);
 }

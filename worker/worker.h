@@ -29,6 +29,8 @@ enum ctrl_type {
 	CTRL_SOCK_OP,    /* source: caller; payload struct sock_op (socket.h) */
 	CTRL_SOCK_ADOPT, /* a socket moved here; its fd came over passfd */
 	CTRL_NODE_DOWN,  /* aux: node whose link dropped (from the sidecar) */
+	CTRL_NAME_REGISTER, /* to the sidecar: dest: handle; payload: a global
+	                       name (no NUL), already bound in the name table */
 };
 
 struct module;
