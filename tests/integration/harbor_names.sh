@@ -24,7 +24,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 LT=${LUATEST:-$SRC/tests/integration/lua}
 
 declare -A PID
-trap 'for p in "${PID[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf /tmp/hn_last; cp -r "$T" /tmp/hn_last; rm -rf "$T"' EXIT
+trap 'for p in "${PID[@]}"; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 PM=$(free_port); P1=$(free_port); P2=$(free_port); P3=$(free_port)
