@@ -569,8 +569,13 @@ static void on_control(struct link *l, const harbor_Control *c, void *ud)
 		link_send_control(l, &r);
 		break;
 	}
+	case harbor_Control_name_register_tag:
+	case harbor_Control_name_query_tag:
+		slog(s, "refused %s from %s (node %u): this node is not the master",
+		     harbor_control_name(c->which_msg), l->remote, l->peer_id);
+		break;
 	default:
-		break; /* newer messages, or ones only a master takes */
+		break; /* newer messages */
 	}
 }
 
