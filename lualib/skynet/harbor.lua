@@ -55,9 +55,9 @@ function harbor.link(id)
 	book("LINK", id)
 end
 
--- Returns when the link to the master drops.
+-- Returns at the next drop of the link to the master.
 function harbor.linkmaster()
-	book("LINK", 0)
+	book("LINKMASTER")
 end
 
 return harbor

@@ -99,8 +99,8 @@ function command.CONNECT(id)
 	end)
 end
 
--- Returns once the link to node id (0: the master) has gone; at once if
--- it is not up now.
+-- Returns once the link to node id has gone; at once if it is not up now
+-- (as skynet's harbor.link).
 function command.LINK(id)
 	local seen = c.harborlink(id)
 	if seen & 1 == 0 then
@@ -108,6 +108,18 @@ function command.LINK(id)
 	end
 	return wait(function()
 		return c.harborlink(id) ~= seen, nil
+	end)
+end
+
+-- Returns at the next drop of the link to the master.  Unlike LINK it
+-- waits even when the link is down now: a node's services start before
+-- its sidecar has reached the master, and skynet's harbor.linkmaster
+-- waits for the next drop whatever the state.
+function command.LINKMASTER()
+	local seen = c.harborlink(0)
+	local drop = seen & 1 == 1 and seen + 1 or seen + 2
+	return wait(function()
+		return c.harborlink(0) >= drop, nil
 	end)
 end
 

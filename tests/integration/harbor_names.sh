@@ -18,7 +18,8 @@
 #     (S4.2-uniqueservice-global, S4.2-queryservice,
 #     S4.3-global-unique-from-other-node, S5.4-unique-name-ne-alias);
 #   - harbor.connect returns when a node joins, harbor.link when it is
-#     killed, harbor.linkmaster when the master goes.
+#     killed, harbor.linkmaster when the master goes (even if called
+#     before the master was reached).
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/integration/lib.sh"
 LT=${LUATEST:-$SRC/tests/integration/lua}
@@ -69,6 +70,10 @@ H=':0[0-9a-f]{7}'
 node_conf 1 "standalone = \"127.0.0.1:$PM\""
 node_conf 2
 node_conf 3
+# Node 2 first: its harbor.linkmaster is called while there is no master
+# yet, and must wait for the master's link to come and go, not return.
+start 2
+wait_in 2 "\] N2 LINKMASTER waiting$"
 start 1
 wait_in 1 "harbor: master listen socket 127\.0\.0\.1:$PM$"
 wait_in 1 "\] N1 gecho = :01[0-9a-f]{6}$"
@@ -78,7 +83,6 @@ wait_in 1 "\] N1 after kill: localname \.gtmp nil, queryname gtmp $T1 \(was $T1\
 wait_in 1 "\] global name gtmp stays bound to $T1, not :01[0-9a-f]{6}$"
 wait_in 1 "\] N1 rebind gtmp: false, queryname gtmp $T1$"
 
-start 2
 wait_in 2 "\] N2 CONNECT 3 waiting$"
 wait_in 2 "\] N2 QUERY late waiting$"
 wait_in 2 "\] N2 GCALL by name: HELLO from $G$"
