@@ -16,8 +16,11 @@
  *
  * Global names: a worker binds one in the node's name table and hands it
  * here (CTRL_NAME_REGISTER); it goes to the master, whose NAME_REPLY
- * binds it in every node's table, this one's too.  Each link's state is
- * published in the segment header (links[]) for harbor.connect/link.
+ * binds it in every node's table, this one's too.  A message to a global
+ * name the node has not learned yet waits here (CTRL_SEND_NAME,
+ * harbor/pending.h) until the master announces the name.  Each link's
+ * state is published in the segment header (links[]) for
+ * harbor.connect/link.
  */
 #include "harbor/sidecar.h"
 
@@ -39,6 +42,7 @@
 
 #include "harbor/link.h"
 #include "harbor/master.h"
+#include "harbor/pending.h"
 #include "shm/names.h"
 #include "worker/spill.h"
 #include "worker/worker.h"
@@ -77,6 +81,7 @@ struct sc {
 	bool master_quiet;          /* "cannot reach the master" was logged */
 	struct node node[256];
 	struct master master;
+	struct pending pending;     /* messages to names not known yet */
 };
 
 static uint64_t now_ms(void)
@@ -219,20 +224,6 @@ static void set_link(struct sc *s, unsigned id, bool up)
 		atomic_store_explicit(v, cur + 1, memory_order_release);
 }
 
-/* The master binds `name` (its NAME_REPLY, or a direct call when it runs
- * here): so does this node, whatever it believed before. */
-static void learn_name(void *ud, const char *name, uint32_t handle)
-{
-	struct sc *s = ud;
-	uint32_t old;
-	int r = names_set(seg_names(s->seg), name, handle, &old);
-	if (r != 0)
-		slog(s, "cannot bind global name %s here: %s", name, strerror(-r));
-	else if (old && old != handle)
-		slog(s, "global name %s is bound to :%08x; the binding to :%08x here is refused",
-		     name, (unsigned)handle, (unsigned)old);
-}
-
 static void send_register(struct sc *s, const char *name, uint32_t handle)
 {
 	if (s->o->standalone) {
@@ -335,6 +326,94 @@ static void bounce_remote(struct sc *s, struct link *l, const struct harbor_msg 
 	link_send_actor(l, &e, NULL, 0);
 }
 
+/* A call that cannot go on: answered with an error to its worker. */
+static void fail_call(struct sc *s, unsigned worker, const struct harbor_msg *m)
+{
+	if (!wants_error(m->type, m->session, m->source))
+		return;
+	struct ring_hdr e = { 0, ACTORD_PTYPE_ERROR, m->session, m->dest, m->source, 0 };
+	to_worker(s, worker, &e, NULL);
+}
+
+/* A message this sidecar routes itself (one that waited for its name):
+ * to a worker of this node, or out on a link. */
+static void route_out(struct sc *s, unsigned worker, const struct harbor_msg *m,
+                      const void *data, uint32_t size)
+{
+	unsigned owner;
+	if ((m->dest >> 24) == s->o->harbor) {
+		if (directory_get(seg_directory(s->seg), m->dest, &owner) == DIR_ALIVE &&
+		    owner < s->nw) {
+			struct ring_hdr h = { size, m->type, m->session, m->source, m->dest, 0 };
+			to_worker(s, owner, &h, size ? data : NULL);
+			return;
+		}
+	} else {
+		struct link *l = link_to_node(s, m->dest >> 24);
+		if (l && link_send_actor(l, m, data, size) == 0)
+			return;
+	}
+	fail_call(s, worker, m);
+}
+
+/* CTRL_SEND_NAME from worker i: payload "name\0" + message, aux the
+ * message's type.  The name may have arrived since the worker looked. */
+static void send_to_name(struct sc *s, unsigned i, const struct ring_hdr *h,
+                         const unsigned char *payload)
+{
+	struct harbor_msg m = { h->aux, h->session, h->source, 0 };
+	size_t len = h->size ? strnlen((const char *)payload, h->size) : 0;
+	if (len == 0 || len == h->size || len > HARBOR_NAME_MAX) {
+		fail_call(s, i, &m);
+		return;
+	}
+	const char *name = (const char *)payload;
+	const unsigned char *data = payload + len + 1;
+	uint32_t size = h->size - (uint32_t)len - 1;
+	m.dest = names_lookup(seg_names(s->seg), name);
+	if (m.dest) {
+		route_out(s, i, &m, data, size);
+		return;
+	}
+	if (pending_add(&s->pending, name, i, &m, data, size) != 0) {
+		slog(s, "too much waits for global names: refused a message from :%08x to %s",
+		     (unsigned)m.source, name);
+		fail_call(s, i, &m);
+	}
+}
+
+struct to_name {
+	struct sc *s;
+	uint32_t handle;
+};
+
+static void send_held(const struct pending_msg *pm, void *ud)
+{
+	struct to_name *t = ud;
+	struct harbor_msg m = pm->m;
+	m.dest = t->handle;
+	route_out(t->s, pm->worker, &m, pm->data, pm->size);
+}
+
+/* The master binds `name` (its NAME_REPLY, or a direct call when it runs
+ * here): so does this node, whatever it believed before; and what waited
+ * for the name goes to it now, ahead of anything sent after. */
+static void learn_name(void *ud, const char *name, uint32_t handle)
+{
+	struct sc *s = ud;
+	uint32_t old;
+	int r = names_set(seg_names(s->seg), name, handle, &old);
+	if (r != 0) {
+		slog(s, "cannot bind global name %s here: %s", name, strerror(-r));
+		return;
+	}
+	if (old && old != handle)
+		slog(s, "global name %s is bound to :%08x; the binding to :%08x here is refused",
+		     name, (unsigned)handle, (unsigned)old);
+	struct to_name t = { s, handle };
+	pending_take(&s->pending, name, send_held, &t);
+}
+
 /* A record from worker i: out on the link to its destination's node. */
 static void from_worker(struct sc *s, unsigned i, const struct ring_hdr *h, void *payload)
 {
@@ -345,6 +424,10 @@ static void from_worker(struct sc *s, unsigned i, const struct ring_hdr *h, void
 			name[h->size] = '\0';
 			send_register(s, name, h->dest);
 		}
+		goto done;
+	}
+	if (h->type == CTRL_SEND_NAME) {
+		send_to_name(s, i, h, payload);
 		goto done;
 	}
 	if (h->type >= CTRL_BASE)
@@ -717,6 +800,7 @@ int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 	s.master.local_down = local_node_down;
 	s.master.local_name = learn_name;
 	s.master.ud = &s;
+	pending_init(&s.pending);
 	s.mfd = -1;
 	for (unsigned i = 0; i < s.nw; i++)
 		s.w[i].gen = atomic_load(&seg_endpoint(seg, i)->generation);
@@ -790,6 +874,7 @@ int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 		ring_rx_drop_partial(&s.w[i].rx);
 	}
 	master_free(&s.master);
+	pending_free(&s.pending);
 	free(s.w);
 	free(pfd);
 	close(s.lfd);

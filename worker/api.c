@@ -78,11 +78,44 @@ uint32_t actord_query(struct actord_context *ctx, const char *name)
 	return names_lookup(seg_names(w->seg), name);
 }
 
+/* A global name this node has not learned yet: the sidecar holds the
+ * message until the master announces the name, as skynet's harbor does.
+ * A call is recorded against the sidecar, so that it fails if the
+ * sidecar dies while holding it. */
+static int send_to_global(struct actord_context *ctx, uint32_t source, const char *name,
+                          int type, int session, void *msg, size_t sz)
+{
+	struct worker *w = worker_self();
+	size_t len = strlen(name) + 1;
+	if (type & ACTORD_TAG_ALLOCSESSION)
+		session = new_session(ctx);
+	if (source == 0)
+		source = ctx->handle;
+	uint32_t ptype = (uint32_t)type & 0xff;
+	char *buf = sz <= UINT32_MAX - len ? malloc(len + sz) : NULL;
+	if (buf) {
+		memcpy(buf, name, len);
+		if (sz)
+			memcpy(buf + len, msg, sz);
+	}
+	if (type & ACTORD_TAG_DONTCOPY)
+		free(msg);
+	if (!buf)
+		return -1;
+	if (session != 0 && ptype != ACTORD_PTYPE_RESPONSE && ptype != ACTORD_PTYPE_ERROR)
+		calls_add(&w->calls, source, session, seg_sidecar(w->h));
+	struct ring_hdr h = { (uint32_t)(len + sz), CTRL_SEND_NAME, session, source, 0, ptype };
+	route_to_endpoint(w, seg_sidecar(w->h), &h, buf, true);
+	return session;
+}
+
 int actord_sendname(struct actord_context *ctx, uint32_t source,
                     const char *dest, int type, int session, void *msg,
                     size_t sz)
 {
 	uint32_t h = actord_query(ctx, dest);
+	if (h == 0 && worker_self()->h->harbor != 0 && dest[0] != '.' && dest[0] != ':')
+		return send_to_global(ctx, source, dest, type, session, msg, sz);
 	if (h == 0) {
 		/* Still answer a call, so the caller does not wait forever. */
 		if (type & ACTORD_TAG_ALLOCSESSION)

@@ -31,6 +31,8 @@ enum ctrl_type {
 	CTRL_NODE_DOWN,  /* aux: node whose link dropped (from the sidecar) */
 	CTRL_NAME_REGISTER, /* to the sidecar: dest: handle; payload: a global
 	                       name (no NUL), already bound in the name table */
+	CTRL_SEND_NAME,  /* to the sidecar: a message to a global name not known
+	                    here yet; payload "name\0" + message, aux its type */
 };
 
 struct module;

@@ -8,7 +8,8 @@
 #   - node 1's local alias is not seen on node 2; localname never sees a
 #     global name (S5.3.3, S5.2-localname);
 #   - harbor.queryname blocks until another node binds the name
-#     (S5.2-harbor-queryname);
+#     (S5.2-harbor-queryname); a call to a name not bound yet is held
+#     until it is;
 #   - a global name is not re-bound, on its node or another; two nodes
 #     binding one name at once end with one binding everywhere
 #     (S5.3.4-global-alias-no-rebind); a killed service keeps its global
@@ -101,6 +102,14 @@ wait_in 2 "\] N2 CONNECT 3 returned$"
 wait_in 3 "\] N3 GCALL by name: HI from $G$"
 wait_in 3 "\] N3 GCALL direct: DIRECT from $G$"
 wait_in 3 "\] N3 QS guniq2 waiting$"
+
+# A call to a global name not bound yet is held until it is.
+wait_in 3 "\] N3 EARLY calling$"
+sleep 0.5
+none_in 3 "N3 EARLY call ->"
+touch "$T/d/early"
+wait_in 1 "\] N1 early = :01[0-9a-f]{6}$"
+wait_in 3 "\] N3 EARLY call -> FIRST from $(field 1 "\] N1 early = ")$"
 
 # Unique services: one global instance, on the master's node, whoever
 # asks; the local scope is separate.

@@ -1,7 +1,7 @@
 -- nmain.lua: one node of tests/integration/harbor_names.sh (3 nodes, node
 -- 1 runs the master).  The config key names_node says which; the test
--- drops files into names_dir (late, go2, race) to move things along, and
--- reads what each node logs.
+-- drops files into names_dir (early, late, go2, race) to move things
+-- along, and reads what each node logs.
 local skynet = require "skynet"
 require "skynet.manager"
 local harbor = require "skynet.harbor"
@@ -46,6 +46,12 @@ local function race()
 end
 
 local function node1()
+	skynet.fork(function()
+		await_file("early")
+		local e = skynet.newservice("gsrv")
+		skynet.name("early", e)
+		log("early = %s", A(e))
+	end)
 	local g = skynet.newservice("gsrv")
 	skynet.name(".gecho_local", g)
 	skynet.name("gecho", g)
@@ -110,6 +116,12 @@ local function node3()
 		log("LINKMASTER waiting")
 		harbor.linkmaster()
 		log("LINKMASTER returned")
+	end)
+	-- A call to a global name nobody has bound yet waits for it (in the
+	-- sidecar, as skynet's harbor holds it) rather than failing.
+	skynet.fork(function()
+		log("EARLY calling")
+		log("EARLY call -> %s", skynet.call("early", "lua", "first"))
 	end)
 	-- Node 3 joins after gecho was bound: it learns it from the master.
 	log("GCALL by name: %s", skynet.call(harbor.queryname("gecho"), "lua", "hi"))
