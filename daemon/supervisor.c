@@ -179,7 +179,7 @@ static int find_slot(struct supervisor *s, pid_t pid)
 static void drop_names(uint32_t id, void *ud)
 {
 	struct supervisor *s = ud;
-	names_remove_handle(seg_names(&s->seg), s->o->harbor << 24 | id);
+	names_drop(seg_names(&s->seg), s->o->harbor << 24 | id, s->o->harbor != 0);
 }
 
 static void describe(int status, char *buf, size_t n)

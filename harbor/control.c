@@ -78,9 +78,16 @@ static int check_address(const struct why *w, const char *a)
 	return refuse(w, harbor_ErrorCode_ERROR_MESSAGE, "empty or unprintable address");
 }
 
-/* A global name: not empty, no leading dot (those stay node-local). */
+/* A global name: not empty, no leading dot (those stay node-local), and
+ * short enough for the node's name table.  The wire bound is larger, so
+ * that a name too long decodes and is refused alone (ERROR_NAME), not
+ * with its link. */
 static int check_name(const struct why *w, const char *name)
 {
+	size_t len = strlen(name);
+	if (len > HARBOR_NAME_MAX)
+		return refuse(w, harbor_ErrorCode_ERROR_NAME, "name of %zu bytes, over %d",
+		              len, HARBOR_NAME_MAX);
 	if (name[0] != '\0' && name[0] != '.' && printable(name))
 		return 0;
 	return refuse(w, harbor_ErrorCode_ERROR_NAME, "not a global name");

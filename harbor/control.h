@@ -14,6 +14,7 @@
 
 /* Sent in HELLO; a peer with another version is refused. */
 #define HARBOR_PROTOCOL_VERSION 1
+#define HARBOR_NAME_MAX 63 /* bytes of a global name: NAMES_MAXLEN */
 
 /* Append a control frame carrying msg.  0, or -1 (no message set, a
  * field too long to encode, or no memory; b is then unchanged). */

@@ -230,6 +230,11 @@ static void on_frame(struct link *l, const struct harbor_frame *f, const struct 
 	harbor_Control c;
 	char err[160];
 	int code = harbor_control_decode(f, &c, err, sizeof err);
+	if (code == harbor_ErrorCode_ERROR_NAME && l->state == LINK_UP) {
+		/* A bad name spoils one message, not the stream: drop it. */
+		ops->bad(l, err, ud);
+		return;
+	}
 	if (code) {
 		refuse(l, code, err);
 		return;

@@ -36,6 +36,9 @@ struct link_ops {
 	void (*up)(struct link *l, void *ud);
 	void (*control)(struct link *l, const harbor_Control *c, void *ud);
 	void (*actor)(struct link *l, const struct harbor_frame *f, void *ud);
+	/* A control message refused for its content alone (a bad global
+	 * name): dropped, the link stays up; `why` is for the log. */
+	void (*bad)(struct link *l, const char *why, void *ud);
 };
 
 struct link {

@@ -13,6 +13,14 @@
  * with the lower id connects.  A link that drops fails the calls waiting
  * on it (CTRL_NODE_DOWN to every worker); the lower id reconnects while
  * the master still lists the node.
+ *
+ * Global names: a worker binds one in the node's name table and hands it
+ * here (CTRL_NAME_REGISTER); it goes to the master, whose NAME_REPLY
+ * binds it in every node's table, this one's too.  A message to a global
+ * name the node has not learned yet waits here (CTRL_SEND_NAME,
+ * harbor/pending.h) until the master announces the name.  Each link's
+ * state is published in the segment header (links[]) for
+ * harbor.connect/link.
  */
 #include "harbor/sidecar.h"
 
@@ -34,6 +42,8 @@
 
 #include "harbor/link.h"
 #include "harbor/master.h"
+#include "harbor/pending.h"
+#include "shm/names.h"
 #include "worker/spill.h"
 #include "worker/worker.h"
 
@@ -71,6 +81,7 @@ struct sc {
 	bool master_quiet;          /* "cannot reach the master" was logged */
 	struct node node[256];
 	struct master master;
+	struct pending pending;     /* messages to names not known yet */
 };
 
 static uint64_t now_ms(void)
@@ -202,6 +213,47 @@ static struct link *connect_to(struct sc *s, const char *addr, enum link_kind ki
 	return l;
 }
 
+/* ---- link states, names ----------------------------------------------- */
+
+/* links[id] counts transitions: odd while up (segment.h). */
+static void set_link(struct sc *s, unsigned id, bool up)
+{
+	_Atomic uint32_t *v = &s->seg->h->links[id];
+	uint32_t cur = atomic_load_explicit(v, memory_order_relaxed);
+	if ((cur & 1) != up)
+		atomic_store_explicit(v, cur + 1, memory_order_release);
+}
+
+static void send_register(struct sc *s, const char *name, uint32_t handle)
+{
+	if (s->o->standalone) {
+		master_register(&s->master, NULL, name, handle);
+		return;
+	}
+	/* No master yet: registered when it answers (register_own). */
+	if (!s->to_master || s->to_master->state != LINK_UP)
+		return;
+	harbor_Control c = harbor_Control_init_zero;
+	c.which_msg = harbor_Control_name_register_tag;
+	snprintf(c.msg.name_register.name, sizeof c.msg.name_register.name, "%s", name);
+	c.msg.name_register.handle = handle;
+	link_send_control(s->to_master, &c);
+}
+
+static void register_one(const char *name, uint32_t handle, void *ud)
+{
+	struct sc *s = ud;
+	if (name[0] != '.' && (handle >> 24) == s->o->harbor)
+		send_register(s, name, handle);
+}
+
+/* Tell a master that may not know them (it was unreachable, or it
+ * restarted) the global names of this node's services. */
+static void register_own(struct sc *s)
+{
+	names_each(seg_names(s->seg), register_one, s);
+}
+
 /* ---- rings to and from the workers ------------------------------------ */
 
 static void kick(struct sc *s, unsigned i)
@@ -274,9 +326,110 @@ static void bounce_remote(struct sc *s, struct link *l, const struct harbor_msg 
 	link_send_actor(l, &e, NULL, 0);
 }
 
+/* A call that cannot go on: answered with an error to its worker. */
+static void fail_call(struct sc *s, unsigned worker, const struct harbor_msg *m)
+{
+	if (!wants_error(m->type, m->session, m->source))
+		return;
+	struct ring_hdr e = { 0, ACTORD_PTYPE_ERROR, m->session, m->dest, m->source, 0 };
+	to_worker(s, worker, &e, NULL);
+}
+
+/* A message this sidecar routes itself (one that waited for its name):
+ * to a worker of this node, or out on a link. */
+static void route_out(struct sc *s, unsigned worker, const struct harbor_msg *m,
+                      const void *data, uint32_t size)
+{
+	unsigned owner;
+	if ((m->dest >> 24) == s->o->harbor) {
+		if (directory_get(seg_directory(s->seg), m->dest, &owner) == DIR_ALIVE &&
+		    owner < s->nw) {
+			struct ring_hdr h = { size, m->type, m->session, m->source, m->dest, 0 };
+			to_worker(s, owner, &h, size ? data : NULL);
+			return;
+		}
+	} else {
+		struct link *l = link_to_node(s, m->dest >> 24);
+		if (l && link_send_actor(l, m, data, size) == 0)
+			return;
+	}
+	fail_call(s, worker, m);
+}
+
+/* CTRL_SEND_NAME from worker i: payload "name\0" + message, aux the
+ * message's type.  The name may have arrived since the worker looked. */
+static void send_to_name(struct sc *s, unsigned i, const struct ring_hdr *h,
+                         const unsigned char *payload)
+{
+	struct harbor_msg m = { h->aux, h->session, h->source, 0 };
+	size_t len = h->size ? strnlen((const char *)payload, h->size) : 0;
+	if (len == 0 || len == h->size || len > HARBOR_NAME_MAX) {
+		fail_call(s, i, &m);
+		return;
+	}
+	const char *name = (const char *)payload;
+	const unsigned char *data = payload + len + 1;
+	uint32_t size = h->size - (uint32_t)len - 1;
+	m.dest = names_lookup(seg_names(s->seg), name);
+	if (m.dest) {
+		route_out(s, i, &m, data, size);
+		return;
+	}
+	if (pending_add(&s->pending, name, i, &m, data, size) != 0) {
+		slog(s, "too much waits for global names: refused a message from :%08x to %s",
+		     (unsigned)m.source, name);
+		fail_call(s, i, &m);
+	}
+}
+
+struct to_name {
+	struct sc *s;
+	uint32_t handle;
+};
+
+static void send_held(const struct pending_msg *pm, void *ud)
+{
+	struct to_name *t = ud;
+	struct harbor_msg m = pm->m;
+	m.dest = t->handle;
+	route_out(t->s, pm->worker, &m, pm->data, pm->size);
+}
+
+/* The master binds `name` (its NAME_REPLY, or a direct call when it runs
+ * here): so does this node, whatever it believed before; and what waited
+ * for the name goes to it now, ahead of anything sent after. */
+static void learn_name(void *ud, const char *name, uint32_t handle)
+{
+	struct sc *s = ud;
+	uint32_t old;
+	int r = names_set(seg_names(s->seg), name, handle, &old);
+	if (r != 0) {
+		slog(s, "cannot bind global name %s here: %s", name, strerror(-r));
+		return;
+	}
+	if (old && old != handle)
+		slog(s, "global name %s is bound to :%08x; the binding to :%08x here is refused",
+		     name, (unsigned)handle, (unsigned)old);
+	struct to_name t = { s, handle };
+	pending_take(&s->pending, name, send_held, &t);
+}
+
 /* A record from worker i: out on the link to its destination's node. */
 static void from_worker(struct sc *s, unsigned i, const struct ring_hdr *h, void *payload)
 {
+	if (h->type == CTRL_NAME_REGISTER) {
+		char name[HARBOR_NAME_MAX + 1];
+		if (h->size > 0 && h->size <= HARBOR_NAME_MAX) {
+			memcpy(name, payload, h->size);
+			name[h->size] = '\0';
+			send_register(s, name, h->dest);
+		}
+		goto done;
+	}
+	if (h->type == CTRL_SEND_NAME) {
+		send_to_name(s, i, h, payload);
+		goto done;
+	}
 	if (h->type >= CTRL_BASE)
 		goto done;
 	struct link *l = link_to_node(s, h->dest >> 24);
@@ -408,6 +561,8 @@ static void on_up(struct link *l, void *ud)
 		if (!s->ready_logged)
 			slog(s, "Shakehand ready");
 		s->ready_logged = true;
+		set_link(s, 0, true);
+		register_own(s);
 		break;
 	case LINK_FROM_NODE:
 		master_node_up(&s->master, l);
@@ -422,6 +577,7 @@ static void on_up(struct link *l, void *ud)
 			link_close(n->link, 0, "superseded");
 		n->link = l;
 		n->retry_at = 0;
+		set_link(s, l->peer_id, true);
 		slog(s, "Harbor %u connected (fd=%d) %s", l->peer_id, l->fd, l->peer_addr);
 		break;
 	}
@@ -482,6 +638,13 @@ static void on_control(struct link *l, const harbor_Control *c, void *ud)
 		if (l->kind == LINK_TO_MASTER)
 			local_node_down(s, c->msg.node_down.node_id);
 		break;
+	case harbor_Control_name_reply_tag:
+		if (l->kind == LINK_TO_MASTER)
+			learn_name(s, c->msg.name_reply.name, c->msg.name_reply.handle);
+		else
+			slog(s, "refused NAME_REPLY for %s from node %u: only the master binds names",
+			     c->msg.name_reply.name, l->peer_id);
+		break;
 	case harbor_Control_ping_tag: {
 		harbor_Control r = harbor_Control_init_zero;
 		r.which_msg = harbor_Control_pong_tag;
@@ -489,8 +652,13 @@ static void on_control(struct link *l, const harbor_Control *c, void *ud)
 		link_send_control(l, &r);
 		break;
 	}
+	case harbor_Control_name_register_tag:
+	case harbor_Control_name_query_tag:
+		slog(s, "refused %s from %s (node %u): this node is not the master",
+		     harbor_control_name(c->which_msg), l->remote, l->peer_id);
+		break;
 	default:
-		break; /* global names: the next step of issue #5 */
+		break; /* newer messages */
 	}
 }
 
@@ -513,7 +681,12 @@ static void on_actor(struct link *l, const struct harbor_frame *f, void *ud)
 	bounce_remote(s, l, m);
 }
 
-static const struct link_ops ops = { on_up, on_control, on_actor };
+static void on_bad(struct link *l, const char *why, void *ud)
+{
+	slog(ud, "refused a message from %s (node %u): %s", l->remote, l->peer_id, why);
+}
+
+static const struct link_ops ops = { on_up, on_control, on_actor, on_bad };
 
 /* A closed link: say why, fail what waited on it, plan a reconnect. */
 static void link_gone(struct sc *s, struct link *l)
@@ -530,6 +703,7 @@ static void link_gone(struct sc *s, struct link *l)
 		/* Said once until it answers again, not every second. */
 		s->master_quiet = !l->peer_id;
 		s->to_master = NULL;
+		set_link(s, 0, false);
 		s->master_retry_at = now_ms() + RETRY_MS;
 		break;
 	case LINK_FROM_NODE:
@@ -551,6 +725,7 @@ static void link_gone(struct sc *s, struct link *l)
 		if (!id || s->node[id].link != l)
 			break;
 		s->node[id].link = NULL;
+		set_link(s, id, false);
 		if (l->state == LINK_CLOSED && l->peer_id && !l->refused)
 			slog(s, "Harbor %u disconnected: %s", id, l->why);
 		node_down(s, id);
@@ -623,18 +798,26 @@ int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 	s.master.local_addr = o->address;
 	s.master.local_up = local_node_up;
 	s.master.local_down = local_node_down;
+	s.master.local_name = learn_name;
 	s.master.ud = &s;
+	pending_init(&s.pending);
 	s.mfd = -1;
 	for (unsigned i = 0; i < s.nw; i++)
 		s.w[i].gen = atomic_load(&seg_endpoint(seg, i)->generation);
 	struct endpoint *self = seg_endpoint(seg, s.me);
 
+	/* A restarted sidecar has no links, whatever its predecessor had. */
+	for (unsigned i = 0; i < 256; i++)
+		set_link(&s, i, false);
 	if (o->standalone) {
 		s.mfd = listen_on(&s, o->standalone);
 		if (s.mfd < 0)
 			return 1;
 		slog(&s, "master listen socket %s", o->standalone);
 		slog(&s, "Shakehand ready");
+		/* The master runs here: it is this node's master link. */
+		set_link(&s, 0, true);
+		register_own(&s);
 	}
 	s.lfd = listen_on(&s, o->address);
 	if (s.lfd < 0)
@@ -690,6 +873,8 @@ int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 		spill_free(&s.w[i].spill);
 		ring_rx_drop_partial(&s.w[i].rx);
 	}
+	master_free(&s.master);
+	pending_free(&s.pending);
 	free(s.w);
 	free(pfd);
 	close(s.lfd);

@@ -205,6 +205,14 @@ static int lname(lua_State *L)
 	return 1;
 }
 
+static int lharborlink(lua_State *L)
+{
+	lua_Integer id = luaL_checkinteger(L, 1);
+	luaL_argcheck(L, id >= 0 && id <= 255, 1, "node id out of 0..255");
+	lua_pushinteger(L, actord_harbor_link(CTX(L), (unsigned)id));
+	return 1;
+}
+
 static int lquery(lua_State *L)
 {
 	uint32_t h = actord_query(CTX(L), luaL_checkstring(L, 1));
@@ -382,6 +390,7 @@ static const luaL_Reg core_fns[] = {
 	{ "genid", lgenid }, { "self", lself }, { "error", lerror },
 	{ "timeout", ltimeout }, { "name", lname }, { "alive", lalive }, { "owner", lowner },
 	{ "query", lquery },
+	{ "harborlink", lharborlink },
 	{ "getenv", lgetenv }, { "setenv", lsetenv }, { "launch", llaunch },
 	{ "kill", lkill }, { "parent", lparent }, { "exit", lexit }, { "abort", labort },
 	{ "now", lnow }, { "starttime", lstarttime }, { "hpc", lhpc },

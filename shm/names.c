@@ -207,20 +207,66 @@ int names_insert(struct names *t, const char *name, uint32_t handle) {
 	return r;
 }
 
-int names_remove_handle(struct names *t, uint32_t handle) {
+static int remove_handle(struct names *t, uint32_t handle, bool dot_only) {
 	int n = 0;
 
 	robust_lock(&t->lock, repair, t);
 	for (uint32_t i = 0; i <= t->mask; i++) {
 		struct slot *s = &t->slot[i];
 
-		if (LOAD(&s->state) == USED && LOAD(&s->handle) == handle) {
+		if (LOAD(&s->state) == USED && LOAD(&s->handle) == handle &&
+		    (!dot_only || LOAD(&s->name[0]) == '.')) {
 			slot_remove(t, i);
 			n++;
 		}
 	}
 	robust_unlock(&t->lock);
 	return n;
+}
+
+int names_remove_handle(struct names *t, uint32_t handle) {
+	return remove_handle(t, handle, false);
+}
+
+int names_remove_local(struct names *t, uint32_t handle) {
+	return remove_handle(t, handle, true);
+}
+
+/* Rebind a present name in place: its slot keeps its probe position. */
+static bool rebind_locked(struct names *t, const char *name, size_t len,
+                          uint32_t handle, uint32_t *old) {
+	uint32_t i = hash(name, len) & t->mask;
+
+	for (uint32_t n = 0; n <= t->mask; n++, i = (i + 1) & t->mask) {
+		struct slot *s = &t->slot[i];
+		uint32_t st = LOAD(&s->state);
+
+		if (st == EMPTY)
+			return false;
+		if (st == USED && slot_is(s, name, len)) {
+			*old = LOAD(&s->handle);
+			write_begin(s);
+			PUT(&s->handle, handle);
+			write_end(s);
+			return true;
+		}
+	}
+	return false;
+}
+
+int names_set(struct names *t, const char *name, uint32_t handle, uint32_t *old) {
+	size_t len = name_len(name);
+	int r;
+
+	*old = 0;
+	if (len == 0 || handle == 0)
+		return -EINVAL;
+	robust_lock(&t->lock, repair, t);
+	r = insert_locked(t, name, len, handle);
+	if (r == -EEXIST)
+		r = rebind_locked(t, name, len, handle, old) ? 0 : -EEXIST;
+	robust_unlock(&t->lock);
+	return r;
 }
 
 /* pred runs under the lock (and with no slot mid-write); it must not call

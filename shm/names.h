@@ -3,7 +3,8 @@
  * An open-addressing table.  Writers serialise on a robust mutex; readers
  * take no lock and check a per-slot sequence number, so a lookup never
  * waits on another process.  A name maps to one handle; a handle may hold
- * several names.  Names go away with their handle.
+ * several names.  Names go away with their handle, except global names
+ * (no leading dot) on a clustered node, which the harbor keeps.
  */
 #ifndef ACTORD_SHM_NAMES_H
 #define ACTORD_SHM_NAMES_H
@@ -26,6 +27,18 @@ int names_insert(struct names *t, const char *name, uint32_t handle);
 uint32_t names_lookup(struct names *t, const char *name);
 /* Remove every name of `handle`; returns how many. */
 int names_remove_handle(struct names *t, uint32_t handle);
+/* Remove the local names (".x") of `handle`, keeping the others: on a
+ * clustered node those are global bindings, which outlive the service. */
+int names_remove_local(struct names *t, uint32_t handle);
+/* What a service's end does to its names: all go, or on a clustered node
+ * (keep_global) only the local ones. */
+static inline int names_drop(struct names *t, uint32_t handle, bool keep_global)
+{
+	return keep_global ? names_remove_local(t, handle) : names_remove_handle(t, handle);
+}
+/* Bind `name` to `handle`, replacing any binding; *old gets the handle it
+ * replaced (0 if none).  Errors as names_insert, without -EEXIST. */
+int names_set(struct names *t, const char *name, uint32_t handle, uint32_t *old);
 /* Remove every name whose handle satisfies pred; returns how many. */
 int names_remove_if(struct names *t, bool (*pred)(uint32_t handle, void *ud),
                     void *ud);

@@ -62,6 +62,11 @@ struct seg_header {
 	_Atomic uint32_t logger;       /* logger service handle, 0 while none */
 	_Atomic uint32_t stopping;     /* set by the supervisor on SIGTERM */
 	_Atomic uint32_t place_rr;     /* round-robin cursor for placement */
+	/* Harbor links, written by the sidecar alone: [0] the link to the
+	 * master, [id] the link to node id.  Each counts its transitions, so
+	 * odd means up, and a change of value means the link went down (or
+	 * up) since it was last read, however briefly. */
+	_Atomic uint32_t links[256];
 };
 
 struct segment {

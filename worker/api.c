@@ -78,11 +78,44 @@ uint32_t actord_query(struct actord_context *ctx, const char *name)
 	return names_lookup(seg_names(w->seg), name);
 }
 
+/* A global name this node has not learned yet: the sidecar holds the
+ * message until the master announces the name, as skynet's harbor does.
+ * A call is recorded against the sidecar, so that it fails if the
+ * sidecar dies while holding it. */
+static int send_to_global(struct actord_context *ctx, uint32_t source, const char *name,
+                          int type, int session, void *msg, size_t sz)
+{
+	struct worker *w = worker_self();
+	size_t len = strlen(name) + 1;
+	if (type & ACTORD_TAG_ALLOCSESSION)
+		session = new_session(ctx);
+	if (source == 0)
+		source = ctx->handle;
+	uint32_t ptype = (uint32_t)type & 0xff;
+	char *buf = sz <= UINT32_MAX - len ? malloc(len + sz) : NULL;
+	if (buf) {
+		memcpy(buf, name, len);
+		if (sz)
+			memcpy(buf + len, msg, sz);
+	}
+	if (type & ACTORD_TAG_DONTCOPY)
+		free(msg);
+	if (!buf)
+		return -1;
+	if (session != 0 && ptype != ACTORD_PTYPE_RESPONSE && ptype != ACTORD_PTYPE_ERROR)
+		calls_add(&w->calls, source, session, seg_sidecar(w->h));
+	struct ring_hdr h = { (uint32_t)(len + sz), CTRL_SEND_NAME, session, source, 0, ptype };
+	route_to_endpoint(w, seg_sidecar(w->h), &h, buf, true);
+	return session;
+}
+
 int actord_sendname(struct actord_context *ctx, uint32_t source,
                     const char *dest, int type, int session, void *msg,
                     size_t sz)
 {
 	uint32_t h = actord_query(ctx, dest);
+	if (h == 0 && worker_self()->h->harbor != 0 && dest[0] != '.' && dest[0] != ':')
+		return send_to_global(ctx, source, dest, type, session, msg, sz);
 	if (h == 0) {
 		/* Still answer a call, so the caller does not wait forever. */
 		if (type & ACTORD_TAG_ALLOCSESSION)
@@ -99,6 +132,29 @@ int actord_sendname(struct actord_context *ctx, uint32_t source,
 	return actord_send(ctx, source, h, type, session, msg, sz);
 }
 
+/* A global name, already bound here: the sidecar registers it with the
+ * master, which binds it on every node (or refuses it, if another node
+ * took it first; then the master's binding replaces ours). */
+static void register_global(struct worker *w, const char *name, uint32_t handle)
+{
+	size_t len = strlen(name);
+	char *copy = malloc(len);
+	if (!copy)
+		abort();
+	memcpy(copy, name, len);
+	struct ring_hdr h = { (uint32_t)len, CTRL_NAME_REGISTER, 0, 0, handle, 0 };
+	route_to_endpoint(w, seg_sidecar(w->h), &h, copy, true);
+}
+
+uint32_t actord_harbor_link(struct actord_context *ctx, unsigned id)
+{
+	(void)ctx;
+	struct worker *w = worker_self();
+	if (w->h->harbor == 0 || id > 255)
+		return 0;
+	return atomic_load_explicit(&w->h->links[id], memory_order_acquire);
+}
+
 int actord_name(struct actord_context *ctx, const char *name, uint32_t handle)
 {
 	struct worker *w = worker_self();
@@ -108,6 +164,10 @@ int actord_name(struct actord_context *ctx, const char *name, uint32_t handle)
 		return -1;
 	if (names_insert(seg_names(w->seg), name, handle) != 0)
 		return -1;
+	if (w->h->harbor != 0 && name[0] != '.') {
+		register_global(w, name, handle);
+		return 0; /* a global binding outlives the service */
+	}
 	struct actord_context *s = service_find(w, handle);
 	if (s)
 		s->has_names = true;
@@ -265,7 +325,7 @@ void actord_kill(struct actord_context *ctx, uint32_t handle)
 	}
 	/* Its names go now, as they would on this worker: the killer may
 	 * look them up next (names are shared, any process may drop them). */
-	names_remove_handle(seg_names(w->seg), handle);
+	names_drop(seg_names(w->seg), handle, w->h->harbor != 0);
 	struct ring_hdr h = { 0, CTRL_KILL, 0, ctx->handle, handle, 0 };
 	route_to_endpoint(w, owner, &h, NULL, true);
 }

@@ -259,7 +259,7 @@ void service_release(struct worker *w, struct actord_context *s)
 {
 	directory_kill(seg_directory(w->seg), s->handle);
 	if (s->has_names)
-		names_remove_handle(seg_names(w->seg), s->handle);
+		names_drop(seg_names(w->seg), s->handle, w->h->harbor != 0);
 	if (s->mod && s->mod->api.release)
 		s->mod->api.release(s->inst);
 	if (s->nsockets)

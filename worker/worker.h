@@ -29,6 +29,10 @@ enum ctrl_type {
 	CTRL_SOCK_OP,    /* source: caller; payload struct sock_op (socket.h) */
 	CTRL_SOCK_ADOPT, /* a socket moved here; its fd came over passfd */
 	CTRL_NODE_DOWN,  /* aux: node whose link dropped (from the sidecar) */
+	CTRL_NAME_REGISTER, /* to the sidecar: dest: handle; payload: a global
+	                       name (no NUL), already bound in the name table */
+	CTRL_SEND_NAME,  /* to the sidecar: a message to a global name not known
+	                    here yet; payload "name\0" + message, aux its type */
 };
 
 struct module;

@@ -78,12 +78,18 @@ uint32_t actord_self(struct actord_context *ctx);
 /* A fresh session of this service, for a request sent some other way. */
 int actord_new_session(struct actord_context *ctx);
 /* Register ".name" for `handle` (0: this service).  Returns 0, or -1 if the
- * name is taken, malformed or the table is full. */
+ * name is taken, malformed or the table is full.  On a clustered node a
+ * name without a dot is global: it is bound here at once and registered
+ * with the master, which tells every node; it outlives the service. */
 int actord_name(struct actord_context *ctx, const char *name, uint32_t handle);
 /* True while `handle` names a live service. */
 int actord_alive(struct actord_context *ctx, uint32_t handle);
 /* ".name" or ":%08x" to a handle; 0 if there is none. */
 uint32_t actord_query(struct actord_context *ctx, const char *name);
+/* The state of this node's harbor link to node `id` (0: to the master):
+ * odd while up; it changes at each transition.  Always 0 on a standalone
+ * node (harbor = 0). */
+uint32_t actord_harbor_link(struct actord_context *ctx, unsigned id);
 
 /* Node-wide, set-once environment.  actord_setenv returns -1 if the key
  * already exists.  The string returned by actord_getenv stays valid for the

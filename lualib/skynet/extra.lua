@@ -81,18 +81,31 @@ function api.localname(name)
 	return c.query(name)
 end
 
--- Names with a dot are node-local; without one they are global: sends
--- use the C-level name, which goes with the service, and .globalnames
--- keeps the binding for good, as a harbor does (see harbor.queryname).
--- These live here rather than only in skynet.manager because the
--- tutorial's services call skynet.register without requiring it.
+-- Names with a dot are node-local; without one they are global.  On a
+-- clustered node (harbor ~= 0) the C layer binds a global name here and
+-- the harbor registers it with the master, which binds it on every node
+-- for good.  On a standalone node sends use the C-level name, which goes
+-- with the service, and .globalnames keeps the binding for good, as a
+-- harbor does (see harbor.queryname).  These live here rather than only
+-- in skynet.manager because the tutorial's services call skynet.register
+-- without requiring it.
+local clustered = (tonumber(c.getenv("harbor")) or 0) ~= 0
+
 function api.name(name, handle)
 	handle = handle or c.self()
+	local global = name:sub(1, 1) ~= "."
 	if not c.name(name, handle) then
-		c.error(string.format("name %s is already taken (or invalid)", name))
+		local bound = global and c.query(name)
+		if bound then
+			-- S5.3.4-global-alias-no-rebind: the first binding stays.
+			c.error(string.format("global name %s stays bound to %s, not %s",
+				name, skynet.address(bound), skynet.address(handle)))
+		else
+			c.error(string.format("name %s is already taken (or invalid)", name))
+		end
 		return false
 	end
-	if name:sub(1, 1) ~= "." then
+	if global and not clustered then
 		c.send(".globalnames", skynet.PTYPE_LUA, 0, c.pack("REGISTER", name, handle))
 	end
 	return true

@@ -1,11 +1,15 @@
--- skynet.harbor -- names across nodes.
+-- skynet.harbor -- names across nodes, and notices of links.
 --
--- On a standalone node (harbor = 0, or until clustering lands) the
--- cluster is this node, and .globalnames keeps its global names.
+-- On a clustered node (harbor ~= 0) the harbor sidecar binds global names
+-- in this node's name table as the master announces them, and publishes
+-- the state of its links; .globalnames waits on both for the calls that
+-- block.  On a standalone node (harbor = 0) the cluster is this node:
+-- .globalnames keeps its global names, and there are no links to wait on.
 local skynet = require "skynet"
 local c = require "skynet.core"
 
 local harbor = {}
+local clustered = (tonumber(skynet.getenv("harbor")) or 0) ~= 0
 
 function harbor.globalname(name, handle)
 	return skynet.name(name, handle or skynet.self())
@@ -13,17 +17,21 @@ end
 
 -- A local name (".x") answers at once (nil if unknown).  A global one
 -- answers its binding, which outlives the service it names, and blocks
--- until some service binds it.
+-- until some service, on any node, binds it.
 function harbor.queryname(name)
 	if name:sub(1, 1) == "." then
 		return c.query(name)
+	end
+	local h = clustered and c.query(name)
+	if h then
+		return h
 	end
 	if c.query(".globalnames") then
 		return skynet.call(".globalnames", "lua", "QUERYNAME", name)
 	end
 	-- a node without the book (C bootstrap): wait for the C-level name
 	while true do
-		local h = c.query(name)
+		h = c.query(name)
 		if h then
 			return h
 		end
@@ -31,8 +39,25 @@ function harbor.queryname(name)
 	end
 end
 
-function harbor.link(id) end
-function harbor.connect(id) end
-function harbor.linkmaster() end
+local function book(cmd, id)
+	if clustered then
+		skynet.call(".globalnames", "lua", cmd, id)
+	end
+end
+
+-- Returns when node id is linked to this one (at once if it is).
+function harbor.connect(id)
+	book("CONNECT", id)
+end
+
+-- Returns when the link to node id drops (at once if there is none).
+function harbor.link(id)
+	book("LINK", id)
+end
+
+-- Returns at the next drop of the link to the master.
+function harbor.linkmaster()
+	book("LINKMASTER")
+end
 
 return harbor

@@ -8,9 +8,13 @@ skynet.start(function()
 	-- tutorial's order.
 	local launcher = assert(core.launch("snlua", "launcher", -2))
 	core.name(".launcher", launcher)
-	-- A standalone node has no harbor links; clustering adds them.
-	local dc = skynet.newservice("datacenterd")
-	core.name("DATACENTER", dc)
+	-- DATACENTER is a global name: in a cluster only the master's node
+	-- runs it, as skynet's does, and the other nodes reach that one.
+	local clustered = (tonumber(skynet.getenv("harbor")) or 0) ~= 0
+	if not clustered or skynet.getenv("standalone") then
+		local dc = skynet.newservice("datacenterd")
+		core.name("DATACENTER", dc)
+	end
 	skynet.newservice("globalnames")
 	skynet.newservice("service_mgr")
 	local start = skynet.getenv("start") or "main"

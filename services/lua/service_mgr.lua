@@ -5,8 +5,17 @@
 -- someone does.  Node-wide names (LAUNCH/QUERY) and cluster-wide ones
 -- (GLAUNCH/GQUERY) are separate scopes; on a standalone node the cluster
 -- is just this node.
+--
+-- In a cluster the master's node keeps the global scope: its .service
+-- binds the global name SERVICE (as skynet's does), and every other
+-- node's .service hands GLAUNCH/GQUERY to it, so a global unique service
+-- runs once, on the master's node, whichever node asks first.  The two
+-- scopes stay separate, and neither is the book of global names.
 local skynet = require "skynet"
 local core = require "skynet.core"
+
+local clustered = (tonumber(skynet.getenv("harbor")) or 0) ~= 0
+local keeps_global = not clustered or skynet.getenv("standalone") ~= nil
 
 local scopes = { ["local"] = { handle = {}, waiters = {}, launching = {} },
                  global = { handle = {}, waiters = {}, launching = {} } }
@@ -58,11 +67,23 @@ local function query(scope, name)
 	return wait_for(scope, name)
 end
 
+-- The master's .service, once it has bound SERVICE (blocks until then).
+local function global_keeper(cmd, ...)
+	local harbor = require "skynet.harbor"
+	return skynet.call(harbor.queryname("SERVICE"), "lua", cmd, ...)
+end
+
 local command = {
 	LAUNCH = function(...) return launch(scopes["local"], ...) end,
 	QUERY = function(name) return query(scopes["local"], name) end,
-	GLAUNCH = function(...) return launch(scopes.global, ...) end,
-	GQUERY = function(name) return query(scopes.global, name) end,
+	GLAUNCH = function(...)
+		if keeps_global then return launch(scopes.global, ...) end
+		return global_keeper("GLAUNCH", ...)
+	end,
+	GQUERY = function(name)
+		if keeps_global then return query(scopes.global, name) end
+		return global_keeper("GQUERY", name)
+	end,
 }
 
 skynet.dispatch("lua", function(_, _, cmd, ...)
@@ -75,4 +96,7 @@ end)
 
 skynet.start(function()
 	core.name(".service", skynet.self())
+	if clustered and keeps_global then
+		core.name("SERVICE", skynet.self())
+	end
 end)

@@ -12,11 +12,14 @@
  * Whatever the bytes, the reader must return frames within the limits,
  * a status from frame.h, and every error must have its text.  On a plain
  * link, each frame written again must give the very bytes it came from.
+ * Every name a control message lets through is a valid global name, and
+ * goes into a book of names (harbor/book.h) as the master's would.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harbor/book.h"
 #include "harbor/control.h"
 #include "harbor/frame.h"
 
@@ -27,9 +30,43 @@ static const unsigned char KEY[HARBOR_SEAL_KEYBYTES] = {
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
 };
 
+/* A name that decoding accepted: valid, and the book agrees with itself. */
+static void check_name(struct book *b, const char *name, uint32_t handle)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > HARBOR_NAME_MAX || name[0] == '.')
+		abort();
+	uint32_t bound;
+	switch (book_bind(b, name, handle, &bound)) {
+	case BOOK_ADDED:
+	case BOOK_SAME:
+		if (bound != handle)
+			abort();
+		break;
+	case BOOK_TAKEN:
+		if (bound == handle || bound == 0)
+			abort();
+		break;
+	case BOOK_FULL:
+		return;
+	case BOOK_INVALID:
+		abort(); /* decoding let through what the book refuses */
+	}
+	if (book_find(b, name) != bound)
+		abort();
+}
+
+static void check_control(const harbor_Control *msg, struct book *b)
+{
+	if (msg->which_msg == harbor_Control_name_register_tag)
+		check_name(b, msg->msg.name_register.name, msg->msg.name_register.handle);
+	else if (msg->which_msg == harbor_Control_name_reply_tag)
+		check_name(b, msg->msg.name_reply.name, msg->msg.name_reply.handle);
+}
+
 /* Check a frame; on a plain link, compare it with the input at *pos. */
 static void check(const struct harbor_frame *f, int sealed, const uint8_t *stream,
-                  size_t len, size_t *pos)
+                  size_t len, size_t *pos, struct book *b)
 {
 	volatile unsigned sum = 0;
 	for (uint32_t i = 0; i < f->size; i++)
@@ -41,8 +78,11 @@ static void check(const struct harbor_frame *f, int sealed, const uint8_t *strea
 		harbor_Control msg;
 		char err[256];
 		err[0] = '\0';
-		if (harbor_control_decode(f, &msg, err, sizeof err) != 0 && err[0] == '\0')
+		int code = harbor_control_decode(f, &msg, err, sizeof err);
+		if (code != 0 && err[0] == '\0')
 			abort(); /* a refusal must say why */
+		if (code == 0)
+			check_control(&msg, b);
 	}
 	if (sealed)
 		return;
@@ -67,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int sealed = mode & 1;
 	struct harbor_seal rx;
 	struct harbor_reader r;
+	struct book book = {0};
 	harbor_seal_init(&rx, KEY);
 	harbor_reader_init(&r);
 	if (sealed)
@@ -91,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		harbor_reader_feed(&r, chunk, n);
 		struct harbor_frame f;
 		while ((rc = harbor_reader_next(&r, &f)) == HARBOR_FRAME_READY) {
-			check(&f, sealed, stream, len, &pos);
+			check(&f, sealed, stream, len, &pos, &book);
 			if (f.kind == HARBOR_KIND_CONTROL)
 				harbor_reader_accept_actor(&r);
 		}
@@ -102,5 +143,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strcmp(harbor_frame_strerror(rc), "unknown frame status") == 0)
 		abort();
 	harbor_reader_free(&r);
+	book_free(&book);
 	return 0;
 }

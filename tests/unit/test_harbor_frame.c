@@ -608,9 +608,23 @@ START_TEST(test_control_checks)
 	memset(longname + 4, 'n', 100);
 	f.data = longname;
 	f.size = sizeof longname;
-	ck_assert_int_eq(harbor_control_decode(&f, &out, err, sizeof err), harbor_ErrorCode_ERROR_MESSAGE);
+	/* Within the wire bound (255) but over HARBOR_NAME_MAX: refused as a
+	 * name (ERROR_NAME), which costs the message and not the link. */
+	ck_assert_int_eq(harbor_control_decode(&f, &out, err, sizeof err), harbor_ErrorCode_ERROR_NAME);
+	ck_assert_ptr_nonnull(strstr(err, "name of 100 bytes, over 63"));
 	f.size = sizeof longname - 1; /* cut short of its own length */
 	ck_assert_int_eq(harbor_control_decode(&f, &out, err, sizeof err), harbor_ErrorCode_ERROR_MESSAGE);
+	/* Over the wire bound: it does not decode at all. */
+	unsigned char huge[6 + 300];
+	huge[0] = 0x32;
+	huge[1] = 0xaf; huge[2] = 0x02; /* 303 */
+	huge[3] = 0x0a;
+	huge[4] = 0xac; huge[5] = 0x02; /* 300 */
+	memset(huge + 6, 'n', 300);
+	f.data = huge;
+	f.size = sizeof huge;
+	ck_assert_int_eq(harbor_control_decode(&f, &out, err, sizeof err), harbor_ErrorCode_ERROR_MESSAGE);
+	ck_assert_ptr_nonnull(strstr(err, "does not decode"));
 }
 END_TEST
 

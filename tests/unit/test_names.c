@@ -146,6 +146,37 @@ START_TEST(test_remove_handle) {
 }
 END_TEST
 
+/* A clustered node drops a dead service's local names but keeps its
+ * global ones (S5.3.4-kill-drops-local-alias). */
+START_TEST(test_remove_local) {
+	struct names *t = table_new(64);
+
+	ck_assert_int_eq(names_insert(t, ".a", 5), 0);
+	ck_assert_int_eq(names_insert(t, "g", 5), 0);
+	ck_assert_int_eq(names_remove_local(t, 5), 1);
+	ck_assert_uint_eq(names_lookup(t, ".a"), 0);
+	ck_assert_uint_eq(names_lookup(t, "g"), 5);
+	ck_assert_int_eq(names_remove_handle(t, 5), 1);
+	ck_assert_uint_eq(names_lookup(t, "g"), 0);
+	table_free(t, 64);
+}
+END_TEST
+
+START_TEST(test_set) {
+	struct names *t = table_new(64);
+	uint32_t old = 99;
+
+	ck_assert_int_eq(names_set(t, "g", 5, &old), 0);
+	ck_assert_uint_eq(old, 0);
+	ck_assert_int_eq(names_set(t, "g", 7, &old), 0);
+	ck_assert_uint_eq(old, 5);
+	ck_assert_uint_eq(names_lookup(t, "g"), 7);
+	ck_assert_int_eq(names_set(t, "", 7, &old), -EINVAL);
+	ck_assert_int_eq(names_set(t, "h", 0, &old), -EINVAL);
+	table_free(t, 64);
+}
+END_TEST
+
 static bool is_even(uint32_t handle, void *ud) {
 	(*(int *)ud)++;
 	return handle % 2 == 0;
@@ -504,6 +535,8 @@ static Suite *names_suite(void) {
 
 	tcase_add_test(tc, test_insert_lookup);
 	tcase_add_test(tc, test_duplicate);
+	tcase_add_test(tc, test_remove_local);
+	tcase_add_test(tc, test_set);
 	tcase_add_test(tc, test_invalid);
 	tcase_add_test(tc, test_remove_handle);
 	tcase_add_test(tc, test_remove_if);
