@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config meson ninja-build liburing-dev libsodium-dev
       libpq-dev libnanopb-dev nanopb check liblua5.4-dev lua5.4
-      libjemalloc-dev curl iproute2"
+      libjemalloc-dev curl iproute2 python3"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
