@@ -1,8 +1,8 @@
 #!/bin/bash
 # connscale.sh -- one node holding many idle TCP connections.
 #   bench/connscale.sh [CONNS]      default 1000000
-# A node runs bench/lua/connscale.lua (an echo service, a coroutine per
-# connection); bench/connscale opens CONNS connections from 127.1.x.y
+# A node runs bench/lua/connscale.lua (a listener handing connections to
+# an echo agent per worker, a coroutine per connection); bench/connscale opens CONNS connections from 127.1.x.y
 # addresses, then echoes a line on a sample of them.  Prints the node's
 # memory (Pss of all its processes, measured from outside) and the
 # kernel's socket memory, before and with the connections.  Needs root
@@ -17,20 +17,28 @@ T=$(mktemp -d)
 NODE= LOAD=
 trap '[ -n "$LOAD" ] && kill "$LOAD" 2>/dev/null; [ -n "$NODE" ] && kill -KILL "$NODE" 2>/dev/null; rm -rf "$T"' EXIT
 
-# One process may hold fs.nr_open fds; the node's worker holds them all.
+# One process may hold fs.nr_open fds: where the limit can be raised, the
+# node's two workers hold every connection between them.
 need=$((N + 65536))
 [ "$(sysctl -n fs.nr_open)" -lt "$need" ] && sysctl -qw fs.nr_open="$need"
 [ "$(sysctl -n fs.file-max)" -lt $((2 * need)) ] && sysctl -qw fs.file-max=$((2 * need))
 sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535 2>/dev/null
+THREADS=${THREADS:-2} PROCS=4
 if ! ulimit -n "$need" 2>/dev/null; then
-	# No CAP_SYS_RESOURCE (a container): one process keeps the hard limit,
-	# and one worker holds every connection.
+	# No CAP_SYS_RESOURCE (a container): the limit is per process, so the
+	# connections are spread over more workers (and more load processes),
+	# each under the limit.
 	hard=$(ulimit -Hn)
 	ulimit -n "$hard"
-	N=$((hard - 1024))
-	need=$((N + 65536))
-	echo "connscale: fd hard limit is $hard here and cannot be raised; running $N connections"
+	per=$((hard - 2048))
+	w=$(( (N + per - 1) / per ))
+	[ "$w" -gt "$THREADS" ] && THREADS=$w
+	PROCS=$(( (N + per - 1) / per ))
+	[ "$PROCS" -lt 4 ] && PROCS=4
+	echo "connscale: fd hard limit is $hard per process here and cannot be raised:" \
+		"$THREADS workers hold the connections, $PROCS load processes open them"
 fi
+SRCS=$(( PROCS > 64 ? PROCS : 64 ))
 
 pss_kb() {
 	local sum=0 p v
@@ -46,9 +54,10 @@ sock_kb() {   # kernel memory in TCP sockets and their buffers (slab + pages)
 slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
 
 cat > "$T/c.conf" <<EOF
-thread = ${THREADS:-2}
+thread = $THREADS
 bootstrap = "snlua bootstrap"
 start = "connscale"
+connscale_agents = $THREADS
 luaservice = "$ROOT/bench/lua/?.lua"
 connscale_port = $PORT
 max_sockets = $((N + 65536))
@@ -61,13 +70,13 @@ pss0=$(pss_kb "$NODE") slab0=$(slab_kb)
 echo "connscale: node idle: pss=${pss0} KiB slab=${slab0} KiB"
 
 mkfifo "$T/hold"
-"$ROOT/build/bench/connscale" -p "$PORT" -n "$N" -j 4 -s 1000 -i 64 < "$T/hold" > "$T/load" &
+"$ROOT/build/bench/connscale" -p "$PORT" -n "$N" -j "$PROCS" -s 1000 -i "$SRCS" < "$T/hold" > "$T/load" &
 LOAD=$!
 exec 3> "$T/hold"
 for _ in $(seq 1200); do grep -q '^connscale ' "$T/load" && break; sleep 0.5; done
 cat "$T/load"
 sleep 2
-grep 'connscale open=' "$T/out" | tail -n1
+grep 'connscale accepted=' "$T/out" | tail -n1
 pss1=$(pss_kb "$NODE") slab1=$(slab_kb)
 up=$(sed -n 's/.* up=\([0-9]*\).*/\1/p' "$T/load")
 up=${up:-0}

@@ -39,7 +39,7 @@
 #define WARN_FIRST (1024 * 1024)
 #define WARN_STEP (64 * 1024)
 
-enum { OP_READ = 1, OP_SEND, OP_CONNECT, OP_MASK = 7 };
+enum { OP_READ = 1, OP_SEND, OP_CONNECT, OP_LATER, OP_MASK = 7 };
 enum { UD_WAKE = 1, UD_IGNORE = 2 };
 enum sock_kind { SK_TCP, SK_LISTEN, SK_UDP, SK_FD /* any other fd: stdin */ };
 enum sock_state {
@@ -73,6 +73,8 @@ struct sock {
 	int id, fd;
 	uint8_t kind, state;
 	bool reading, sending, send_lo, warned;
+	bool waiting_later;      /* a retry_later timeout is pending */
+	bool accept_paused;      /* a listener out of fds, until that fires */
 	uint32_t owner;
 	unsigned inflight;
 	unsigned move_to;
@@ -340,6 +342,26 @@ static void cancel(struct worker *w, struct sock *s, int op)
 	io_uring_sqe_set_data64(sqe, UD_IGNORE);
 }
 
+/* Come back to s after a while (an IORING_OP_TIMEOUT of its own): to
+ * accept again after the fd table was full, or to hand an fd over once
+ * the receiving worker has made room.  What to do then is decided by the
+ * socket's state when it fires (later_done). */
+static void retry_later(struct worker *w, struct sock *s, bool long_wait)
+{
+	/* The kernel reads the timespec when the SQE is submitted, which may
+	 * be after this returns: constants, not locals. */
+	static const struct __kernel_timespec soon = { 0, 1000000 };     /* 1 ms */
+	static const struct __kernel_timespec pause = { 0, 100000000 };  /* 100 ms */
+	if (s->waiting_later)
+		return;
+	struct io_uring_sqe *sqe = get_sqe(w);
+	io_uring_prep_timeout(sqe, (struct __kernel_timespec *)(long_wait ? &pause : &soon),
+	                      0, 0);
+	io_uring_sqe_set_data64(sqe, tag(s, OP_LATER));
+	s->waiting_later = true;
+	s->inflight++;
+}
+
 bool socket_submit(struct worker *w)
 {
 	if (!io_uring_sq_ready(&w->ring))
@@ -353,7 +375,7 @@ bool socket_submit(struct worker *w)
 static void arm_read(struct worker *w, struct sock *s)
 {
 	struct sockets *ss = w->socks;
-	if (s->reading || s->fd < 0 || s->state != SS_OPEN)
+	if (s->reading || s->fd < 0 || s->state != SS_OPEN || s->accept_paused)
 		return;
 	struct io_uring_sqe *sqe = get_sqe(w);
 	if (s->kind == SK_LISTEN) {
@@ -455,6 +477,17 @@ static void read_done(struct worker *w, struct sock *s,
 				on_accept(w, s, res);
 		} else if (res == -EINVAL && !ss->accept_single) {
 			ss->accept_single = true;
+		} else if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS ||
+		           res == -ENOMEM) {
+			/* Out of fds or memory: the connections wait in the
+			 * backlog while this worker stops accepting for a while,
+			 * rather than spinning on the error. */
+			actord_error(NULL, "socket: accept on %d paused for 100 ms: %s",
+			             s->id, strerror(-res));
+			if (s->reading)
+				cancel(w, s, OP_READ);
+			s->accept_paused = true;
+			retry_later(w, s, true);
 		} else if (res != -ECANCELED && res != -ECONNABORTED &&
 		           res != -EAGAIN && res != -EINTR) {
 			actord_error(NULL, "socket: accept on %d: %s", s->id,
@@ -682,13 +715,21 @@ static int pass_fd(struct worker *w, unsigned to, int id, int fd)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	return sendmsg(seg_endpoint(w->seg, to)->passfd[1], &mh, 0) < 0 ? -1 : 0;
+	return sendmsg(seg_endpoint(w->seg, to)->passfd[1], &mh, MSG_DONTWAIT) < 0 ? -1 : 0;
 }
 
 static void finish_move(struct worker *w, struct sock *s)
 {
 	unsigned to = s->move_to;
 	if (pass_fd(w, to, s->id, s->fd) < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* The receiver has not taken the fds passed before this
+			 * one (their adopt records are still on their way): try
+			 * again soon.  Blocking here could wait on a worker that
+			 * waits on this one. */
+			retry_later(w, s, false);
+			return;
+		}
 		actord_error(NULL, "socket %d: cannot move to worker %u: %s", s->id,
 		             to, strerror(errno));
 		s->state = SS_OPEN;
@@ -1176,6 +1217,13 @@ void socket_complete(struct worker *w, const struct io_uring_cqe *cqe)
 	case OP_CONNECT:
 		connect_done(w, s, cqe->res);
 		break;
+	case OP_LATER:
+		s->waiting_later = false;
+		if (s->accept_paused) {
+			s->accept_paused = false;
+			arm_read(w, s);
+		}
+		break; /* a move is retried below, once nothing is in flight */
 	default:
 		break;
 	}

@@ -3,6 +3,7 @@
 # sockets closed when their service ends, lossless hand-over after
 # abandon, many connections, a large transfer; under each placement, with
 # io_uring's provided buffers and multishot operations and without them.
+# Then a burst of connections moved between workers, and a worker crash.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 PORT=$(free_port)
@@ -19,6 +20,20 @@ for plain in 0 1; do
 		expect_none 'SC [a-z_]+ FAIL|traceback'
 	done
 done
+
+# A burst of 3,000 connections handed from worker 0 to worker 1: every fd
+# moves between the processes, and every connection echoes.
+echo "== burst of moves"
+write_lua_config b.conf "$HERE/lua/socket_core/?.lua" 'start = "sc_burst"' \
+	"sc_port = $PORT" "placement = \"same\""
+start_node b.conf
+wait_line '\] SC burst ready$'
+LOADGEN=$(dirname "$ACTORD")/../bench/connscale
+out=$(timeout 60 "$LOADGEN" -p "$PORT" -n 3000 -j 1 -s 3000 -i 1 < /dev/null)
+echo "$out"
+[[ "$out" == *"up=3000 "*"echo_ok=3000"* ]] && pass "3000 connections moved and echoed" ||
+	fail "burst: $out"
+stop_node
 
 # A worker dies holding a connection: the peer sees it closed, the
 # supervisor frees the socket's id, and the node keeps taking connections.
