@@ -158,49 +158,78 @@ local function rtrim(s)
 	return sub(s, 1, e)
 end
 
+-- The usual name, letters, digits and "-" only, needs no token check.
+local FIELD_PLAIN = "^([%w%-]+):[ \t]*([^\0-\8\10-\31\127]*)\r?\n"
+
+-- Names most clients send, lower-cased without making a new string.
+local LOWER = {}
+for _, name in ipairs { "Host", "User-Agent", "Accept", "Accept-Encoding",
+		"Accept-Language", "Connection", "Content-Length", "Content-Type",
+		"Cookie", "Transfer-Encoding", "Referer", "Origin", "Authorization",
+		"Cache-Control", "Upgrade-Insecure-Requests", "Expect" } do
+	LOWER[name] = lower(name)
+	LOWER[lower(name)] = lower(name)
+end
+
 -- read_fields(r, header, lim, budget, opt) -> header, used | nil, code
 -- Reads "name: value" lines up to the empty line into header (names
 -- lower-cased).  budget: bytes the lines may take in all.  opt.join:
 -- repeated fields become "a, b" (values stay strings) instead of a list;
 -- opt.unique: fields that may not repeat (400); opt.skip: fields to drop
 -- (framing fields in a trailer).  Folded lines (obsolete) are refused.
+-- Lines already in the buffer are parsed where they stand, without a
+-- call per line; the reader is asked for more only at a line's end that
+-- has not come yet.
 function internal.read_fields(r, header, lim, budget, opt)
 	local count, used = 0, 0
+	local maxfield, maxcount = lim.field, lim.fields
+	local skip, unique, join = opt.skip, opt.unique, opt.join
+	local buf, pos = r.buf, r.pos
 	while true do
-		local e = r:line_end(lim.field)
+		local e = find(buf, "\n", pos, true)
 		if not e then
+			r.pos = pos
+			e = r:line_end(maxfield)
+			if not e then
+				return nil, 431
+			end
+			buf, pos = r.buf, r.pos
+		elseif e - pos > maxfield then
 			return nil, 431
 		end
-		local buf, pos = r.buf, r.pos
-		r.pos = e + 1
 		used = used + e - pos + 1
 		if used > budget then
 			return nil, 431
 		end
 		if e == pos or (e == pos + 1 and byte(buf, pos) == 13) then
+			r.pos = e + 1
 			return header, used
 		end
 		count = count + 1
-		if count > lim.fields then
+		if count > maxcount then
 			return nil, 431
 		end
-		local name, value = match(buf, FIELD, pos)
-		if not name or (find(name, "[^%w%-]") and not is_token(name)) then
-			return nil, 400
+		local name, value = match(buf, FIELD_PLAIN, pos)
+		if not name then
+			name, value = match(buf, FIELD, pos)
+			if not name or not is_token(name) then
+				return nil, 400
+			end
 		end
-		name = lower(name)
+		pos = e + 1
+		name = LOWER[name] or lower(name)
 		local last = byte(value, -1)
 		if last == 32 or last == 9 then
 			value = rtrim(value)
 		end
 		local old = header[name]
-		if opt.skip and opt.skip[name] then
+		if skip and skip[name] then
 			-- dropped
 		elseif old == nil then
 			header[name] = value
-		elseif opt.unique and opt.unique[name] then
+		elseif unique and unique[name] then
 			return nil, 400
-		elseif opt.join then
+		elseif join then
 			-- an empty element of a list is no element (RFC 9110 5.6.1)
 			if old == "" then
 				header[name] = value

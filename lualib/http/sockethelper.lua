@@ -26,25 +26,31 @@ sockethelper.socket_error = socket_error
 -- http_timeout, else 30 s.  false or 0: none.
 sockethelper.timeout = tonumber((skynet.getenv("http_timeout"))) or 3000
 
+-- from_pre(fd, pre, sz) -> sz bytes (nil: whatever is there), served
+-- from pre first, and what is left of pre (nil once it is all served).
+local function from_pre(fd, pre, sz)
+	if sz == nil or sz == #pre then
+		return pre, nil
+	elseif sz < #pre then
+		return sub(pre, 1, sz), sub(pre, sz + 1)
+	end
+	local ret = socket.read(fd, sz - #pre)
+	if ret then
+		return pre .. ret, nil
+	end
+	error(socket_error)
+end
+
 -- A read of sz bytes (nil: whatever is there) that serves pre first.
 local function reader(fd, pre)
 	local read = socket.read
 	return function(sz)
 		if pre then
 			local p = pre
-			if sz == nil or sz == #p then
-				pre = nil
-				return p
-			elseif sz < #p then
-				pre = sub(p, sz + 1)
-				return sub(p, 1, sz)
-			end
 			pre = nil
-			local ret = read(fd, sz - #p)
-			if ret then
-				return p .. ret
-			end
-			error(socket_error)
+			local data
+			data, pre = from_pre(fd, p, sz)
+			return data
 		end
 		local ret = read(fd, sz)
 		if ret then
@@ -63,9 +69,8 @@ function sockethelper.readfunc(fd, pre, timeout)
 	if timeout == nil then
 		timeout = sockethelper.timeout
 	end
-	local read = reader(fd, pre)
 	if not timeout or timeout <= 0 then
-		return read
+		return reader(fd, pre)
 	end
 	local deadline, timer, reading, expired = nil, false, false, false
 	local received, requests = 0, 0
@@ -105,12 +110,28 @@ function sockethelper.readfunc(fd, pre, timeout)
 		end
 	end
 
+	-- Once pre is served, socket.read is called straight, without the
+	-- wrapper: this runs for every request on a kept-alive connection.
+	-- The pcall is there so that reading is reset whatever the read
+	-- raises; a check() that saw reading stuck would close the fd, which
+	-- by then may be another connection's.
+	local sread = socket.read
 	local f = function(sz)
 		if deadline == nil then
 			begin(0)
 		end
 		reading = true
-		local ok, ret = pcall(read, sz)
+		local ok, ret
+		if pre then
+			local p = pre
+			pre = nil	-- and if the read fails, the connection is gone
+			ok, ret, pre = pcall(from_pre, fd, p, sz)
+		else
+			ok, ret = pcall(sread, fd, sz)
+			if ok and not ret then
+				ok, ret = false, socket_error
+			end
+		end
 		reading = false
 		if not ok then
 			error(ret, 0)
