@@ -7,10 +7,11 @@ local internal = require "http.internal"
 
 local httpd = {}
 
-local find, match, sub, lower, byte, format =
-	string.find, string.match, string.sub, string.lower, string.byte, string.format
+local find, match, gmatch, sub, lower, byte, format =
+	string.find, string.match, string.gmatch, string.sub, string.lower, string.byte, string.format
 local concat = table.concat
 local type, tostring, tonumber, pcall, setmetatable = type, tostring, tonumber, pcall, setmetatable
+local running = coroutine.running
 local request_begin, read_fields = internal.request_begin, internal.read_fields
 
 -- What a request may take, in bytes unless said otherwise.  Exceeding one
@@ -53,6 +54,13 @@ httpd.reason = REASON
 -- table per request.  Weak keys: it goes away with its readfunc.
 local readers = setmetatable({}, { __mode = "k" })
 
+-- Coroutines whose last request asked to close the connection, so that
+-- write_response, called next by the same coroutine, says it will
+-- (RFC 9112 9.6).  A client told nothing keeps the connection and sends
+-- its next request into a socket the server has closed (wrk counts that
+-- as a read error).  Weak keys, like readers.
+local closing = setmetatable({}, { __mode = "k" })
+
 -- Request headers: a repeated field becomes "a, b", so a value is always
 -- a string whatever a client sends; Host and Content-Length may not repeat.
 local REQUEST_FIELDS = { join = true, unique = { host = true, ["content-length"] = true } }
@@ -75,6 +83,21 @@ end
 -- target may hold no control character, so the match cannot run past the
 -- line's end; no part can backtrack much.
 local REQUEST_LINE = "^(%u+) ([^ %c]+) HTTP/(%d+%.%d+)\r?\n()"
+
+-- Does the Connection field hold the "close" option?  Checked on the
+-- lower-cased value only when there is one.
+local function wants_close(conn)
+	conn = lower(conn)
+	if conn == "close" then
+		return true
+	end
+	for opt in gmatch(conn, "[^,]+") do
+		if match(opt, "^[ \t]*(.-)[ \t]*$") == "close" then
+			return true
+		end
+	end
+	return false
+end
 
 local function read(readfunc, bodylimit, r)
 	local lim = httpd.limits
@@ -120,6 +143,10 @@ local function read(readfunc, bodylimit, r)
 	if not header then
 		return code
 	end
+	local conn = header.connection
+	if conn and wants_close(conn) then
+		closing[running()] = true
+	end
 	local te, length = header["transfer-encoding"], header["content-length"]
 	local body
 	if te and lower(te) ~= "identity" then
@@ -157,6 +184,10 @@ end
 -- limit.  Reuse one readfunc for a connection's requests, so bytes a
 -- pipelining client sent ahead are not lost.
 function httpd.read_request(readfunc, bodylimit)
+	local co = running()
+	if closing[co] then
+		closing[co] = nil	-- a new request: forget what the last one asked
+	end
 	local r = readers[readfunc]
 	if not r then
 		r = internal.reader(readfunc)
@@ -192,14 +223,20 @@ local STATUS = setmetatable({}, { __index = function(t, code)
 	return line
 end })
 
-local function build(code, body, header)
+local function build(code, body, header, close)
 	local status = STATUS[code]
 	if not status then
 		error("bad status code " .. tostring(code), 0)
 	end
 	local out = { status }
 	if header then
-		internal.write_fields(out, header, FRAMING)
+		local written = internal.write_fields(out, header, FRAMING)
+		if written.connection then
+			close = false	-- the caller said what it will do
+		end
+	end
+	if close then
+		out[#out + 1] = "connection: close\r\n"
 	end
 	local t = type(body)
 	if t == "function" then
@@ -232,16 +269,24 @@ end
 -- body: a string, nil, or a function returning the body's pieces then nil.
 -- header: name -> value (a table of values repeats the field).  The whole
 -- response is handed to writefunc in one call: on a kept-alive connection
--- several small writes would wait on the client's delayed ACK.
+-- several small writes would wait on the client's delayed ACK.  When the
+-- request this coroutine read last asked to close, a final response says
+-- "connection: close", unless header has a Connection field.
 function httpd.write_response(writefunc, statuscode, bodyfunc, header)
+	local close
+	local co = running()
+	if closing[co] and type(statuscode) == "number" and statuscode >= 200 then
+		closing[co] = nil	-- answered
+		close = true
+	end
 	local resp
-	local status = header == nil and type(bodyfunc) == "string" and STATUS[statuscode]
+	local status = not close and header == nil and type(bodyfunc) == "string" and STATUS[statuscode]
 	if status then
 		-- the common case, in one concatenation
 		resp = status .. "content-length: " .. #bodyfunc .. "\r\n\r\n" .. bodyfunc
 	else
 		local ok
-		ok, resp = pcall(build, statuscode, bodyfunc, header)
+		ok, resp = pcall(build, statuscode, bodyfunc, header, close)
 		if not ok then
 			return false, resp
 		end
