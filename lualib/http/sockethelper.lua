@@ -7,16 +7,16 @@
 -- readfunc when it starts reading a request (http.internal's
 -- request_begin hook); if the request is not all there `timeout`
 -- centiseconds later, the socket is closed, the blocked read raises
--- socket_error and a line is logged.  One timer per connection at a time,
--- re-armed lazily, so keep-alive traffic does not create a timer per
--- request.  See docs/http.md.
+-- socket_error and a line is logged.  One check per connection at a time,
+-- re-armed lazily, so keep-alive traffic does not make one per request;
+-- the checks share one timer per 0.1 s slot.  See docs/http.md.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local internal = require "http.internal"
 
 local sockethelper = {}
 
-local error, setmetatable, tonumber, format = error, setmetatable, tonumber, string.format
+local error, setmetatable, tonumber, pairs, format = error, setmetatable, tonumber, pairs, string.format
 local sub = string.sub
 
 local socket_error = setmetatable({}, { __tostring = function() return "[Socket Error]" end })
@@ -60,6 +60,40 @@ local function reader(fd, pre)
 	end
 end
 
+-- The deadlines of all the readfuncs of a service share one wheel of
+-- slots GRAIN centiseconds wide, and a slot with checks in it has one
+-- skynet.timeout.  A timeout per connection would hold a coroutine until
+-- it fires: at thousands of short connections a second, those pile up
+-- for the whole timeout (30 s), and creating and collecting them cost
+-- more than a quarter of what a connection costs.  A deadline is seen up
+-- to GRAIN late, never early.  A slot holds its checks by weak keys: the
+-- check of a connection the agent has dropped would find nothing to do.
+local GRAIN = 10
+local slots = {}	-- slot number -> { check = true }
+local WEAK_KEYS = { __mode = "k" }
+
+local function fire(n)
+	local set = slots[n]
+	slots[n] = nil
+	for check in pairs(set) do
+		check()
+	end
+end
+
+-- arm(check, due): check() runs at the end of the slot holding due (a
+-- skynet.now() time), or soon after.
+local function arm(check, due)
+	local n = (due + GRAIN - 1) // GRAIN
+	local set = slots[n]
+	if not set then
+		set = setmetatable({}, WEAK_KEYS)
+		slots[n] = set
+		local delay = n * GRAIN - skynet.now()
+		skynet.timeout(delay > 0 and delay or 0, function() fire(n) end)
+	end
+	set[check] = true
+end
+
 -- readfunc(fd, pre, timeout) -> function(sz): sz bytes, or whatever is
 -- there when sz is nil.  pre: bytes already read from fd, served first.
 -- timeout (centiseconds, default sockethelper.timeout, false for none):
@@ -80,10 +114,9 @@ function sockethelper.readfunc(fd, pre, timeout)
 		if deadline == nil or expired then
 			return
 		end
-		local now = skynet.now()
-		if now < deadline then
+		if skynet.now() < deadline then
 			timer = true
-			skynet.timeout(deadline - now, check)
+			arm(check, deadline)
 		elseif not reading then
 			-- the request was read in time; the next one arms again
 			deadline = nil
@@ -96,7 +129,9 @@ function sockethelper.readfunc(fd, pre, timeout)
 				skynet.error(format("http: fd %d: request not complete after %g s (%d bytes), connection closed",
 					fd, timeout / 100, received))
 			end
-			socket.close(fd)
+			-- in a coroutine of its own: socket.close waits for the close,
+			-- and the other checks of the slot should not wait on it
+			skynet.fork(socket.close, fd)
 		end
 	end
 
@@ -106,7 +141,7 @@ function sockethelper.readfunc(fd, pre, timeout)
 		requests = requests + 1
 		if not timer then
 			timer = true
-			skynet.timeout(timeout, check)
+			arm(check, deadline)
 		end
 	end
 
