@@ -16,7 +16,8 @@ local internal = require "http.internal"
 
 local sockethelper = {}
 
-local error, setmetatable, tonumber, pairs, format = error, setmetatable, tonumber, pairs, string.format
+local error, setmetatable, tonumber, tostring, pairs, pcall, format =
+	error, setmetatable, tonumber, tostring, pairs, pcall, string.format
 local sub = string.sub
 
 local socket_error = setmetatable({}, { __tostring = function() return "[Socket Error]" end })
@@ -76,7 +77,12 @@ local function fire(n)
 	local set = slots[n]
 	slots[n] = nil
 	for check in pairs(set) do
-		check()
+		-- one check going wrong must not leave the others of the slot
+		-- unchecked for good
+		local ok, err = pcall(check)
+		if not ok then
+			skynet.error("http: deadline check failed: " .. tostring(err))
+		end
 	end
 end
 
