@@ -78,11 +78,11 @@ local function could_be_request_line(r)
 	return s == "\r" or find(s, "^%u+ ") or (#s < 25 and find(s, "^%u*$"))
 end
 
--- The request line, matched where it stands in the buffer (no copy of
--- the line): method, target, version, and the index after its "\n".  The
--- target may hold no control character, so the match cannot run past the
--- line's end; no part can backtrack much.
-local REQUEST_LINE = "^(%u+) ([^ %c]+) HTTP/(%d+%.%d+)\r?\n()"
+-- The request line, split where it stands in the buffer (no copy of the
+-- line) by http.parse (lualib/httpparse.c), as the pattern
+-- "^(%u+) ([^ %c]+) HTTP/(%d+%.%d+)\r?\n" would: method, target (no
+-- control character in it) and version, as in "1.1".
+local split_request_line = require("http.parse").line
 
 -- Does the Connection field hold the "close" option?  Checked on the
 -- lower-cased value only when there is one.
@@ -122,17 +122,17 @@ local function read(readfunc, bodylimit, r)
 	if not e then
 		return 400
 	end
-	local method, target, version, stop = match(buf, REQUEST_LINE, pos)
+	local method, target, version = split_request_line(buf, pos, e)
 	if not method then
 		return 400
 	end
 	-- the line as the head budget counts it: with a CRLF, even when it
 	-- came with a bare LF
-	local linelen = stop - pos
+	local linelen = e + 1 - pos
 	if byte(buf, e - 1) ~= 13 then
 		linelen = linelen + 1
 	end
-	r.pos = stop
+	r.pos = e + 1
 	if #method > 24 then
 		return 400
 	end

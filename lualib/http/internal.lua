@@ -139,37 +139,13 @@ internal.is_token = is_token
 -- there would be a header injection, a NUL confuses C code downstream.
 local CTL = "[\0-\8\10-\31\127]"
 
--- A "name: value" line matched where it stands in the buffer: the value
--- without control characters (but TAB), then the line's end.  The name is
--- checked to be a token apart, and only when it holds more than letters,
--- digits and "-" (a long character class costs on each byte).  Neither
--- pattern can backtrack.
-local FIELD = "^([^:\0-\32]+):[ \t]*([^\0-\8\10-\31\127]*)\r?\n"
-
-local function rtrim(s)
-	local e = #s
-	while e > 0 do
-		local b = byte(s, e)
-		if b ~= 32 and b ~= 9 then
-			break
-		end
-		e = e - 1
-	end
-	return sub(s, 1, e)
-end
-
--- The usual name, letters, digits and "-" only, needs no token check.
-local FIELD_PLAIN = "^([%w%-]+):[ \t]*([^\0-\8\10-\31\127]*)\r?\n"
-
--- Names most clients send, lower-cased without making a new string.
-local LOWER = {}
-for _, name in ipairs { "Host", "User-Agent", "Accept", "Accept-Encoding",
-		"Accept-Language", "Connection", "Content-Length", "Content-Type",
-		"Cookie", "Transfer-Encoding", "Referer", "Origin", "Authorization",
-		"Cache-Control", "Upgrade-Insecure-Requests", "Expect" } do
-	LOWER[name] = lower(name)
-	LOWER[lower(name)] = lower(name)
-end
+-- A "name: value" line is split where it stands in the buffer by
+-- http.parse (lualib/httpparse.c): the name a token, lower-cased; the
+-- value without control characters (but TAB) and without the spaces and
+-- tabs around it; nothing after it but the line's end.  The Lua pattern
+-- it replaces, "^([^:\0-\32]+):[ \t]*([^\0-\8\10-\31\127]*)\r?\n" plus a
+-- token check, cost a test per byte per class range.
+local split_field = require("http.parse").field
 
 -- read_fields(r, header, lim, budget, opt) -> header, used | nil, code
 -- Reads "name: value" lines up to the empty line into header (names
@@ -178,8 +154,8 @@ end
 -- opt.unique: fields that may not repeat (400); opt.skip: fields to drop
 -- (framing fields in a trailer).  Folded lines (obsolete) are refused.
 -- Lines already in the buffer are parsed where they stand, without a
--- call per line; the reader is asked for more only at a line's end that
--- has not come yet.
+-- method call per line; the reader is asked for more only at a line's
+-- end that has not come yet.
 function internal.read_fields(r, header, lim, budget, opt)
 	local count, used = 0, 0
 	local maxfield, maxcount = lim.field, lim.fields
@@ -209,19 +185,11 @@ function internal.read_fields(r, header, lim, budget, opt)
 		if count > maxcount then
 			return nil, 431
 		end
-		local name, value = match(buf, FIELD_PLAIN, pos)
+		local name, value = split_field(buf, pos, e)
 		if not name then
-			name, value = match(buf, FIELD, pos)
-			if not name or not is_token(name) then
-				return nil, 400
-			end
+			return nil, 400
 		end
 		pos = e + 1
-		name = LOWER[name] or lower(name)
-		local last = byte(value, -1)
-		if last == 32 or last == 9 then
-			value = rtrim(value)
-		end
 		local old = header[name]
 		if skip and skip[name] then
 			-- dropped

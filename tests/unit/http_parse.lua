@@ -1,10 +1,13 @@
--- http_parse.lua SOURCE_ROOT: http.httpd's request parser and response
--- writer, and http.url, in a plain Lua interpreter (no node): the exact
+-- http_parse.lua SOURCE_ROOT HTTP_PARSE_SO: http.httpd's request parser
+-- and response writer, and http.url, in a plain Lua interpreter (no node,
+-- http.parse loaded from the module built for it): the exact
 -- status for each kind of bad request, delivered whole and a byte at a
 -- time; pipelined requests in order; the bytes of responses, with the
 -- "connection: close" answer to a client that asked to close.
-local root = assert(arg[1], "usage: lua5.4 http_parse.lua SOURCE_ROOT")
+local root, so = arg[1], arg[2]
+assert(root and so, "usage: lua5.4 http_parse.lua SOURCE_ROOT HTTP_PARSE_SO")
 package.path = root .. "/lualib/?.lua;" .. package.path
+package.preload["http.parse"] = assert(package.loadlib(so, "luaopen_http_parse"))
 local httpd = require "http.httpd"
 local urllib = require "http.url"
 
@@ -106,6 +109,51 @@ do
 	check("200 fields", code == 200 and url == "/p?q=1" and method == "POST" and version == "1.0" and body == "hi")
 	check("header", header.host == "h" and header["x-a"] == "1, 2" and header["x-b"] == "3"
 		and header["content-length"] == "2")
+end
+
+-- http.parse's edges: names and values as the patterns it replaced took
+-- them (lualib/httpparse.c; the fuzz target compares the two on every
+-- line it makes)
+do
+	local hp = require "http.parse"
+	local function field(line)
+		local buf = "xx" .. line .. "\nyy\n"
+		local name, value = hp.field(buf, 3, 3 + #line)
+		return tostring(name) .. "|" .. tostring(value)
+	end
+	local function eq(what, got, wanted)
+		check(what, got == wanted, string.format("got %q", got))
+	end
+	eq("field plain", field("Host: a.b"), "host|a.b")
+	eq("field CRLF", field("X-A: 1\r"), "x-a|1")
+	eq("field spaces and tabs around", field("X-A: \t a b \t \r"), "x-a|a b")
+	eq("field empty value", field("X-A:\r"), "x-a|")
+	eq("field token characters", field("A!#$%&'*+-.^_`|~9: v"), "a!#$%&'*+-.^_`|~9|v")
+	eq("field long name", field(string.rep("N", 300) .. ": v"), string.rep("n", 300) .. "|v")
+	eq("field bytes over 127 in the value", field("X: caf\xc3\xa9"), "x|caf\xc3\xa9")
+	eq("field tab in the value", field("X: a\tb"), "x|a\tb")
+	eq("field byte over 127 in the name", field("X\xc3: v"), "nil|nil")
+	eq("field DEL in the value", field("X: a\127"), "nil|nil")
+	eq("field CR inside", field("X: a\rb"), "nil|nil")
+	eq("field space before the colon", field("X : v"), "nil|nil")
+	eq("field no colon", field("X v"), "nil|nil")
+	eq("field no name", field(": v"), "nil|nil")
+	local function line(l)
+		local buf = l .. "\n"
+		local m, t, v = hp.line(buf, 1, #buf)
+		return table.concat({ tostring(m), tostring(t), tostring(v) }, "|")
+	end
+	eq("line", line("GET /a?b HTTP/1.1\r"), "GET|/a?b|1.1")
+	eq("line bare LF", line("PUT * HTTP/1.0"), "PUT|*|1.0")
+	eq("line long version", line("GET / HTTP/12.345"), "GET|/|12.345")
+	eq("line byte over 127 in the target", line("GET /\xc3\xa9 HTTP/1.1"), "GET|/\xc3\xa9|1.1")
+	eq("line DEL in the target", line("GET /\127 HTTP/1.1"), "nil|nil|nil")
+	eq("line no version digits", line("GET / HTTP/1."), "nil|nil|nil")
+	eq("line lower-case HTTP", line("GET / http/1.1"), "nil|nil|nil")
+	eq("line empty target", line("GET  HTTP/1.1"), "nil|nil|nil")
+	eq("line CR CR", line("GET / HTTP/1.1\r\r"), "nil|nil|nil")
+	check("bad arguments raise", not pcall(hp.field, "abc\n", 2, 3) and not pcall(hp.line, "a\n", 0, 2)
+		and not pcall(hp.line, "a\n", 1, 9))
 end
 
 -- pipelined requests on one readfunc: answered in order, bodies intact,
