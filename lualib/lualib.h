@@ -61,6 +61,10 @@ int lualib_open_sharedata(lua_State *L);
 int lualib_open_socketdriver(lua_State *L, struct actord_context *ctx);
 /* netpack.c: open skynet.netpack, the gate's 2-byte length protocol. */
 int lualib_open_netpack(lua_State *L);
+/* httpparse.c: open http.parse, the line splitting of lualib/http's
+ * parser; luaopen_http_parse is the same for a plain interpreter. */
+int lualib_open_httpparse(lua_State *L);
+int luaopen_http_parse(lua_State *L);
 
 /* seri.c: pack the values at stack [from, top] into a malloc'ed buffer;
  * raises a Lua error on an unpackable value. */

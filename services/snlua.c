@@ -280,6 +280,8 @@ static void set_paths(struct snlua *l)
 	lua_setfield(L, -2, "skynet.netpack");
 	lua_pushcfunction(L, lualib_open_sharedata);
 	lua_setfield(L, -2, "skynet.sharedata.core");
+	lua_pushcfunction(L, lualib_open_httpparse);
+	lua_setfield(L, -2, "http.parse");
 	lua_pop(L, 1);
 	lua_getfield(L, -1, "searchers");
 	lua_pushcfunction(L, search_lua);

@@ -139,24 +139,13 @@ internal.is_token = is_token
 -- there would be a header injection, a NUL confuses C code downstream.
 local CTL = "[\0-\8\10-\31\127]"
 
--- A "name: value" line matched where it stands in the buffer: the value
--- without control characters (but TAB), then the line's end.  The name is
--- checked to be a token apart, and only when it holds more than letters,
--- digits and "-" (a long character class costs on each byte).  Neither
--- pattern can backtrack.
-local FIELD = "^([^:\0-\32]+):[ \t]*([^\0-\8\10-\31\127]*)\r?\n"
-
-local function rtrim(s)
-	local e = #s
-	while e > 0 do
-		local b = byte(s, e)
-		if b ~= 32 and b ~= 9 then
-			break
-		end
-		e = e - 1
-	end
-	return sub(s, 1, e)
-end
+-- A "name: value" line is split where it stands in the buffer by
+-- http.parse (lualib/httpparse.c): the name a token, lower-cased; the
+-- value without control characters (but TAB) and without the spaces and
+-- tabs around it; nothing after it but the line's end.  The Lua pattern
+-- it replaces, "^([^:\0-\32]+):[ \t]*([^\0-\8\10-\31\127]*)\r?\n" plus a
+-- token check, cost a test per byte per class range.
+local split_field = require("http.parse").field
 
 -- read_fields(r, header, lim, budget, opt) -> header, used | nil, code
 -- Reads "name: value" lines up to the empty line into header (names
@@ -164,43 +153,51 @@ end
 -- repeated fields become "a, b" (values stay strings) instead of a list;
 -- opt.unique: fields that may not repeat (400); opt.skip: fields to drop
 -- (framing fields in a trailer).  Folded lines (obsolete) are refused.
+-- Lines already in the buffer are parsed where they stand, without a
+-- method call per line; the reader is asked for more only at a line's
+-- end that has not come yet.
 function internal.read_fields(r, header, lim, budget, opt)
 	local count, used = 0, 0
+	local maxfield, maxcount = lim.field, lim.fields
+	local skip, unique, join = opt.skip, opt.unique, opt.join
+	local buf, pos = r.buf, r.pos
 	while true do
-		local e = r:line_end(lim.field)
+		local e = find(buf, "\n", pos, true)
 		if not e then
+			r.pos = pos
+			e = r:line_end(maxfield)
+			if not e then
+				return nil, 431
+			end
+			buf, pos = r.buf, r.pos
+		elseif e - pos > maxfield then
 			return nil, 431
 		end
-		local buf, pos = r.buf, r.pos
-		r.pos = e + 1
 		used = used + e - pos + 1
 		if used > budget then
 			return nil, 431
 		end
 		if e == pos or (e == pos + 1 and byte(buf, pos) == 13) then
+			r.pos = e + 1
 			return header, used
 		end
 		count = count + 1
-		if count > lim.fields then
+		if count > maxcount then
 			return nil, 431
 		end
-		local name, value = match(buf, FIELD, pos)
-		if not name or (find(name, "[^%w%-]") and not is_token(name)) then
+		local name, value = split_field(buf, pos, e)
+		if not name then
 			return nil, 400
 		end
-		name = lower(name)
-		local last = byte(value, -1)
-		if last == 32 or last == 9 then
-			value = rtrim(value)
-		end
+		pos = e + 1
 		local old = header[name]
-		if opt.skip and opt.skip[name] then
+		if skip and skip[name] then
 			-- dropped
 		elseif old == nil then
 			header[name] = value
-		elseif opt.unique and opt.unique[name] then
+		elseif unique and unique[name] then
 			return nil, 400
-		elseif opt.join then
+		elseif join then
 			-- an empty element of a list is no element (RFC 9110 5.6.1)
 			if old == "" then
 				header[name] = value

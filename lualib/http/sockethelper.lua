@@ -7,16 +7,17 @@
 -- readfunc when it starts reading a request (http.internal's
 -- request_begin hook); if the request is not all there `timeout`
 -- centiseconds later, the socket is closed, the blocked read raises
--- socket_error and a line is logged.  One timer per connection at a time,
--- re-armed lazily, so keep-alive traffic does not create a timer per
--- request.  See docs/http.md.
+-- socket_error and a line is logged.  One check per connection at a time,
+-- re-armed lazily, so keep-alive traffic does not make one per request;
+-- the checks share one timer per 0.1 s slot.  See docs/http.md.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local internal = require "http.internal"
 
 local sockethelper = {}
 
-local error, setmetatable, tonumber, format = error, setmetatable, tonumber, string.format
+local error, setmetatable, tonumber, tostring, pairs, pcall, format =
+	error, setmetatable, tonumber, tostring, pairs, pcall, string.format
 local sub = string.sub
 
 local socket_error = setmetatable({}, { __tostring = function() return "[Socket Error]" end })
@@ -26,25 +27,31 @@ sockethelper.socket_error = socket_error
 -- http_timeout, else 30 s.  false or 0: none.
 sockethelper.timeout = tonumber((skynet.getenv("http_timeout"))) or 3000
 
+-- from_pre(fd, pre, sz) -> sz bytes (nil: whatever is there), served
+-- from pre first, and what is left of pre (nil once it is all served).
+local function from_pre(fd, pre, sz)
+	if sz == nil or sz == #pre then
+		return pre, nil
+	elseif sz < #pre then
+		return sub(pre, 1, sz), sub(pre, sz + 1)
+	end
+	local ret = socket.read(fd, sz - #pre)
+	if ret then
+		return pre .. ret, nil
+	end
+	error(socket_error)
+end
+
 -- A read of sz bytes (nil: whatever is there) that serves pre first.
 local function reader(fd, pre)
 	local read = socket.read
 	return function(sz)
 		if pre then
 			local p = pre
-			if sz == nil or sz == #p then
-				pre = nil
-				return p
-			elseif sz < #p then
-				pre = sub(p, sz + 1)
-				return sub(p, 1, sz)
-			end
 			pre = nil
-			local ret = read(fd, sz - #p)
-			if ret then
-				return p .. ret
-			end
-			error(socket_error)
+			local data
+			data, pre = from_pre(fd, p, sz)
+			return data
 		end
 		local ret = read(fd, sz)
 		if ret then
@@ -52,6 +59,45 @@ local function reader(fd, pre)
 		end
 		error(socket_error)
 	end
+end
+
+-- The deadlines of all the readfuncs of a service share one wheel of
+-- slots GRAIN centiseconds wide, and a slot with checks in it has one
+-- skynet.timeout.  A timeout per connection would hold a coroutine until
+-- it fires: at thousands of short connections a second, those pile up
+-- for the whole timeout (30 s), and creating and collecting them cost
+-- more than a quarter of what a connection costs.  A deadline is seen up
+-- to GRAIN late, never early.  A slot holds its checks by weak keys: the
+-- check of a connection the agent has dropped would find nothing to do.
+local GRAIN = 10
+local slots = {}	-- slot number -> { check = true }
+local WEAK_KEYS = { __mode = "k" }
+
+local function fire(n)
+	local set = slots[n]
+	slots[n] = nil
+	for check in pairs(set) do
+		-- one check going wrong must not leave the others of the slot
+		-- unchecked for good
+		local ok, err = pcall(check)
+		if not ok then
+			skynet.error("http: deadline check failed: " .. tostring(err))
+		end
+	end
+end
+
+-- arm(check, due): check() runs at the end of the slot holding due (a
+-- skynet.now() time), or soon after.
+local function arm(check, due)
+	local n = (due + GRAIN - 1) // GRAIN
+	local set = slots[n]
+	if not set then
+		set = setmetatable({}, WEAK_KEYS)
+		slots[n] = set
+		local delay = n * GRAIN - skynet.now()
+		skynet.timeout(delay > 0 and delay or 0, function() fire(n) end)
+	end
+	set[check] = true
 end
 
 -- readfunc(fd, pre, timeout) -> function(sz): sz bytes, or whatever is
@@ -63,9 +109,8 @@ function sockethelper.readfunc(fd, pre, timeout)
 	if timeout == nil then
 		timeout = sockethelper.timeout
 	end
-	local read = reader(fd, pre)
 	if not timeout or timeout <= 0 then
-		return read
+		return reader(fd, pre)
 	end
 	local deadline, timer, reading, expired = nil, false, false, false
 	local received, requests = 0, 0
@@ -75,10 +120,9 @@ function sockethelper.readfunc(fd, pre, timeout)
 		if deadline == nil or expired then
 			return
 		end
-		local now = skynet.now()
-		if now < deadline then
+		if skynet.now() < deadline then
 			timer = true
-			skynet.timeout(deadline - now, check)
+			arm(check, deadline)
 		elseif not reading then
 			-- the request was read in time; the next one arms again
 			deadline = nil
@@ -91,7 +135,9 @@ function sockethelper.readfunc(fd, pre, timeout)
 				skynet.error(format("http: fd %d: request not complete after %g s (%d bytes), connection closed",
 					fd, timeout / 100, received))
 			end
-			socket.close(fd)
+			-- in a coroutine of its own: socket.close waits for the close,
+			-- and the other checks of the slot should not wait on it
+			skynet.fork(socket.close, fd)
 		end
 	end
 
@@ -101,16 +147,32 @@ function sockethelper.readfunc(fd, pre, timeout)
 		requests = requests + 1
 		if not timer then
 			timer = true
-			skynet.timeout(timeout, check)
+			arm(check, deadline)
 		end
 	end
 
+	-- Once pre is served, socket.read is called straight, without the
+	-- wrapper: this runs for every request on a kept-alive connection.
+	-- The pcall is there so that reading is reset whatever the read
+	-- raises; a check() that saw reading stuck would close the fd, which
+	-- by then may be another connection's.
+	local sread = socket.read
 	local f = function(sz)
 		if deadline == nil then
 			begin(0)
 		end
 		reading = true
-		local ok, ret = pcall(read, sz)
+		local ok, ret
+		if pre then
+			local p = pre
+			pre = nil	-- and if the read fails, the connection is gone
+			ok, ret, pre = pcall(from_pre, fd, p, sz)
+		else
+			ok, ret = pcall(sread, fd, sz)
+			if ok and not ret then
+				ok, ret = false, socket_error
+			end
+		end
 		reading = false
 		if not ok then
 			error(ret, 0)

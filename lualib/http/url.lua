@@ -3,7 +3,8 @@
 -- the fuzz harness both load it.
 local url = {}
 
-local char, tonumber, gsub, find, sub = string.char, tonumber, string.gsub, string.find, string.sub
+local char, tonumber, gsub, find, sub, byte, match = string.char, tonumber, string.gsub, string.find,
+	string.sub, string.byte, string.match
 
 local function hexchar(h)
 	return char(tonumber(h, 16))
@@ -12,6 +13,9 @@ end
 -- %XX escapes only: a malformed escape ("%zz", "%4") stays as it is, so
 -- decoding never fails on what a client sent.
 local function unescape(s)
+	if not find(s, "%", 1, true) then
+		return s	-- the usual path: nothing to decode, no gsub
+	end
 	return (gsub(s, "%%(%x%x)", hexchar))
 end
 
@@ -33,7 +37,8 @@ function url.parse(u)
 	else
 		path, query = u, ""
 	end
-	local rest = path:match("^%a[%w+.-]*://[^/]*(.*)$")
+	-- a path in origin form starts with "/": no scheme to look for
+	local rest = byte(path) ~= 47 and match(path, "^%a[%w+.-]*://[^/]*(.*)$")
 	if rest then
 		path = rest ~= "" and rest or "/"
 	end

@@ -15,12 +15,15 @@
  *     within the limit;
  *   - the request written back out parses to the same thing;
  *   - url.parse / url.parse_query take the target;
- *   - write_response makes exactly one write.
+ *   - write_response makes exactly one write;
+ *   - http.parse (lualib/httpparse.c), on each line of the input, says
+ *     what the Lua patterns it replaced say.
  * Corpus files (tests/fuzz/corpus/http) start with the control byte.
  */
 #include <stdint.h>
 
 #include "lua_target.h"
+#include "lualib/lualib.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,6 +31,7 @@ static const char driver[] =
 	"local httpd = require 'http.httpd'\n"
 	"local urllib = require 'http.url'\n"
 	"local internal = require 'http.internal'\n"
+	"local hp = require 'http.parse'\n"
 	"local M = {}\n"
 	"local EOD = setmetatable({}, { __tostring = function() return 'end of input' end })\n"
 	"local SIZES = { 0, 1, 2, 3, 7, 16, 64, 512 }\n"
@@ -85,6 +89,25 @@ static const char driver[] =
 	"    if k ~= 'content-length' and k ~= 'transfer-encoding' and header2[k] ~= v then broken('reparse: field %s', k) end\n"
 	"  end\n"
 	"end\n"
+	/* http.parse against the patterns it replaced, on every line */
+	"local FIELD = '^([^:%z\\1-\\32]+):[ \\t]*([^%z\\1-\\8\\10-\\31\\127]*)\\r?\\n'\n"
+	"local LINE = '^(%u+) ([^ %c]+) HTTP/(%d+%.%d+)\\r?\\n'\n"
+	"local function split_lines(input)\n"
+	"  local pos = 1\n"
+	"  while true do\n"
+	"    local e = input:find('\\n', pos, true)\n"
+	"    if not e then return end\n"
+	"    local n1, v1 = input:match(FIELD, pos)\n"
+	"    if n1 and not internal.is_token(n1) then n1 = nil end\n"
+	"    if n1 then n1, v1 = n1:lower(), (v1:gsub('[ \\t]+$', '')) else v1 = nil end\n"
+	"    local n2, v2 = hp.field(input, pos, e)\n"
+	"    if n1 ~= n2 or v1 ~= v2 then broken('http.parse.field at %d: %s %s', pos, tostring(n2), tostring(v2)) end\n"
+	"    local m1, t1, ver1 = input:match(LINE, pos)\n"
+	"    local m2, t2, ver2 = hp.line(input, pos, e)\n"
+	"    if m1 ~= m2 or t1 ~= t2 or ver1 ~= ver2 then broken('http.parse.line at %d', pos) end\n"
+	"    pos = e + 1\n"
+	"  end\n"
+	"end\n"
 	/* httpc's side: a response; it raises a string for a bad one */
 	"local function response(read, rest)\n"
 	"  local r = internal.reader(read)\n"
@@ -110,6 +133,7 @@ static const char driver[] =
 	"  local bodylimit = LIMITS[((ctl >> 3) & 3) + 1] or nil\n"
 	"  local mode = (ctl >> 5) % 3\n"
 	"  local input = data:sub(2)\n"
+	"  split_lines(input)\n"
 	"  local read = feeder(input, chunk, mode)\n"
 	"  if ctl >= 128 then\n"
 	"    return response(read, function() return '' end)\n"
@@ -133,6 +157,7 @@ static const char driver[] =
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	lua_target_preload_c("http.parse", lualib_open_httpparse);
 	lua_target_preload("fuzz_http", driver);
 	return lua_target_run("fuzz_http", "request", data, size);
 }

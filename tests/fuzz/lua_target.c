@@ -121,6 +121,17 @@ static void open_state(void)
 	lua_pop(L, 1);
 }
 
+void lua_target_preload_c(const char *name, lua_CFunction open)
+{
+	if (L == NULL)
+		open_state();
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "preload");
+	lua_pushcfunction(L, open);
+	lua_setfield(L, -2, name);
+	lua_pop(L, 2);
+}
+
 void lua_target_preload(const char *name, const char *source)
 {
 	if (L == NULL)

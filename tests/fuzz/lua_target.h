@@ -27,11 +27,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lua.h>
+
 int lua_target_run(const char *module, const char *func, const uint8_t *data, size_t size);
 
 /* Make `require(name)` run `source` (a Lua chunk returning the module):
  * a target keeps its Lua driver next to its C code this way.  Call before
  * the first lua_target_run that needs it; again is a no-op. */
 void lua_target_preload(const char *name, const char *source);
+
+/* The same for a module written in C: `require(name)` calls open. */
+void lua_target_preload_c(const char *name, lua_CFunction open);
 
 #endif

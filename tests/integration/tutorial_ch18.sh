@@ -128,6 +128,15 @@ same "tutorial server, a body over its 8 K limit" \
 	"$(status_of "$PORT" 'POST / HTTP/1.1\r\nContent-Length: 8193\r\n\r\n')" "HTTP/1.1 413 Content Too Large"
 # still serving
 same "curl's page again" "$(curl -s "http://127.0.0.1:$PORT/?text=again")" '<body bgcolor="red">again</body>'
+# a client that asks to close is told the server closes (RFC 9112 9.6),
+# though the tutorial's agent passes no header; else wrk, say, sends its
+# next request on the closing connection
+got=$(raw "$PORT" 'GET /?text=bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+same "answer to Connection: close" "$(grep -i '^connection:' <<< "$got")|$(tail -n1 <<< "$got")" \
+	'connection: close|<body bgcolor="red">bye</body>'
+got=$(raw "$PORT" 'GET /?text=hi HTTP/1.1\r\nHost: x\r\n\r\n')
+same "no Connection field unasked" "$(grep -ci '^connection:' <<< "$got")|$(tail -n1 <<< "$got")" \
+	'0|<body bgcolor="red">hi</body>'
 
 # ---- keep-alive agents (tests/integration/lua/ch18)
 send_line httptest "$P2" 4
