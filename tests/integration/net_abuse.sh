@@ -5,7 +5,8 @@
 # reset with data in flight, a peer that never reads while the service
 # writes.  Throughout, one well-behaved client keeps its connection and
 # must keep getting answers; afterwards the workers hold exactly as many
-# file descriptors as before, and the node stops cleanly.
+# file descriptors as before, and the node stops cleanly.  Last, a node
+# that runs out of file descriptors.
 . "$(dirname "$0")/lib.sh"
 . "$LUATEST/ch9/clients.sh"
 N=${ABUSE_CONNS:-10000}
@@ -204,5 +205,25 @@ fds_back "after the non-reading peer"
 exec {OB}>&-
 kill -0 "$NODE_PID" && pass "node alive" || fail "node died"
 expect_none 'traceback|runtime error|Sanitizer'
+stop_node
+
+# Out of file descriptors: a node whose workers may hold 1024 fds gets
+# 3,000 connections at once.  The listener stops accepting for 100 ms at
+# a time (a log line each time, not a loop on EMFILE), the connections
+# wait in the backlog, and once they are dropped the node serves again.
+printf '#!/bin/sh\nulimit -n 1024\nexec "%s" "$@"\n' "$ACTORD" > lowfd.sh
+chmod +x lowfd.sh
+ACTORD=$T/lowfd.sh start_node n.conf
+wait_line '\] ABUSE listening ' && wait_listen "$PORT" || { stop_node; finish; }
+exec {OB}<>"/dev/tcp/127.0.0.1/$PORT"
+./storm storm 127.0.0.1 "$PORT" 3000 > storm2.out 2>&1
+cat storm2.out
+wait_line 'socket: accept on [0-9]+ paused for 100 ms: Too many open files'
+alive "after running out of fds"
+paused=$(grep -c 'paused for 100 ms' "$T/out")
+[ "$paused" -lt 200 ] && pass "accept paused $paused times, no loop on the error" ||
+	fail "accept paused $paused times"
+expect_none 'accept on [0-9]+: Too many open files'
+exec {OB}>&-
 stop_node
 finish
