@@ -329,6 +329,17 @@ static void sync_worker(struct sc *s, unsigned i)
 	p->tx_ok = p->rx_ok = true;
 }
 
+struct from_ring {      /* ring_rx_drain's context: whose ring it is */
+	struct sc *s;
+	unsigned i;
+};
+
+static void drained(void *ud, const struct ring_hdr *h, void *payload)
+{
+	struct from_ring *fr = ud;
+	from_worker(fr->s, fr->i, h, payload);
+}
+
 static bool poll_rings(struct sc *s)
 {
 	bool got = false;
@@ -338,17 +349,9 @@ static bool poll_rings(struct sc *s)
 		struct wpeer *p = &s->w[i];
 		if (!p->rx_ok)
 			continue;
-		struct ring_hdr h;
-		void *payload;
-		unsigned n = 0;
-		while (n < POLL_BATCH && ring_rx_next(&p->rx, &h, &payload)) {
-			from_worker(s, i, &h, payload);
-			n++;
-		}
-		if (n) {
-			ring_rx_commit(&p->rx);
+		struct from_ring fr = { s, i };
+		if (ring_rx_drain(&p->rx, POLL_BATCH, drained, &fr))
 			got = true;
-		}
 	}
 	return got;
 }
