@@ -607,6 +607,16 @@ static void sweep(struct sc *s)
 	s->nlinks = k;
 }
 
+/* Links keepalive gave up on are swept here, not after poll(): a poll
+ * that times out skips the rest of the loop. */
+static void keepalive(struct sc *s)
+{
+	uint64_t now = now_ms();
+	for (unsigned i = 0; i < s->nlinks; i++)
+		link_keepalive(s->links[i], now, s->o->keepalive_ms);
+	sweep(s);
+}
+
 int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 {
 	static struct sc s; /* big (256 nodes); one per process */
@@ -649,6 +659,7 @@ int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 	struct pollfd *pfd = calloc(MAX_LINKS + 3, sizeof *pfd);
 	while (!atomic_load(&seg->h->stopping)) {
 		timers(&s);
+		keepalive(&s);
 		bool busy = poll_rings(&s);
 		/* The same protocol as a worker's: raise `sleeping`, then look
 		 * again, so a producer either sees the flag or we see its data. */
