@@ -607,6 +607,15 @@ static void sweep(struct sc *s)
 	s->nlinks = k;
 }
 
+/* Write out the frames queued on every link (what does not fit in the
+ * socket waits for POLLOUT). */
+static void flush_links(struct sc *s)
+{
+	for (unsigned i = 0; i < s->nlinks; i++)
+		if (s->links[i]->state != LINK_CONNECTING && harbor_buf_pending(&s->links[i]->out))
+			link_io(s->links[i], 0, &ops, s);
+}
+
 /* Links keepalive gave up on are swept here, not after poll(): a poll
  * that times out skips the rest of the loop. */
 static void keepalive(struct sc *s)
@@ -668,6 +677,9 @@ int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 		if (rings_pending(&s))
 			busy = true;
 		flush_rings(&s);
+		/* Send what the rings gave now, not after a poll() for POLLOUT:
+		 * one poll less per frame, and a round trip's latency less. */
+		flush_links(&s);
 		unsigned n = 0;
 		pfd[n++] = (struct pollfd){ self->wakefd, POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ s.lfd, POLLIN, 0 };
@@ -692,9 +704,7 @@ int sidecar_main(struct segment *seg, const struct sidecar_opts *o)
 			if (pfd[i + 3].revents)
 				link_io(s.links[i], pfd[i + 3].revents, &ops, &s);
 		/* Frames queued by callbacks on links not polled for output. */
-		for (unsigned i = 0; i < s.nlinks; i++)
-			if (s.links[i]->state != LINK_CONNECTING && harbor_buf_pending(&s.links[i]->out))
-				link_io(s.links[i], 0, &ops, &s);
+		flush_links(&s);
 		sweep(&s);
 		flush_rings(&s);
 	}
