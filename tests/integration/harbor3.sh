@@ -25,7 +25,7 @@ declare -A PID
 trap 'for p in "${PID[@]}"; do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 KEY=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
-KEEPALIVE=1500
+KEEPALIVE=2000
 PM=$(free_port); P1=$(free_port); P2=$(free_port); P3=$(free_port)
 declare -A PORT=([1]=$P1 [2]=$P2 [3]=$P3)
 
@@ -186,8 +186,8 @@ never 1 "\] HELD 3 to node 3 \(stall\)"   # they wait now...
 kill -STOP $(procs 3)
 T0=$(ms)
 # Silent for KEEPALIVE ms, plus the poll tick: well within 3x.
-wait_in 1 "\] HELD 3 to node 3 \(stall\): 3 failed, 0 answered$" 5
-wait_in 2 "\] HELD 3 to node 3 \(stall\): 3 failed, 0 answered$" 5
+wait_in 1 "\] HELD 3 to node 3 \(stall\): 3 failed, 0 answered$" 6
+wait_in 2 "\] HELD 3 to node 3 \(stall\): 3 failed, 0 answered$" 6
 DT=$(( $(ms) - T0 ))
 if [ "$DT" -ge $((KEEPALIVE / 2)) ]; then pass "dropped by the timer, after $DT ms"; else fail "calls failed after $DT ms, before keepalive could have"; fi
 # ...and keepalive dropped node 3: the peer link's, or the master's (which
