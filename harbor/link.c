@@ -101,6 +101,7 @@ static void flush(struct link *l)
 		ssize_t n = send(l->fd, l->out.data + l->out.start,
 		                 harbor_buf_pending(&l->out), MSG_NOSIGNAL);
 		if (n > 0) {
+			l->last_tx_ms = link_now_ms();
 			harbor_buf_consume(&l->out, (size_t)n);
 			continue;
 		}
@@ -141,7 +142,13 @@ void link_keepalive(struct link *l, uint64_t now, unsigned keepalive_ms)
 {
 	if (!keepalive_ms || l->state == LINK_CLOSED)
 		return;
-	uint64_t quiet = now > l->last_rx_ms ? now - l->last_rx_ms : 0;
+	uint64_t heard = l->last_rx_ms;
+	/* A peer still reading the backlog queued before our PING is alive;
+	 * one that has stopped lets the socket buffers fill, and then this
+	 * stops moving too. */
+	if (l->state == LINK_UP && l->last_tx_ms > heard)
+		heard = l->last_tx_ms;
+	uint64_t quiet = now > heard ? now - heard : 0;
 	char why[96];
 	if (l->state != LINK_UP) {
 		/* No PING before the handshake ends: a peer that accepted (the

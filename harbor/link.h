@@ -56,6 +56,7 @@ struct link {
 	char why[192];
 	bool refused;                      /* closed for a failed handshake */
 	uint64_t last_rx_ms;               /* when bytes last came in (or opened) */
+	uint64_t last_tx_ms;               /* when the socket last took bytes out */
 	uint64_t ping_ms;                  /* when the unanswered PING went; 0: none */
 	uint64_t ping_seq;
 };
@@ -83,7 +84,8 @@ int link_send_actor(struct link *l, const struct harbor_msg *m, const void *data
  * the monotonic time in ms: a link silent for a third of `keepalive_ms`
  * gets a PING; one silent for `keepalive_ms` with its PING unanswered (or
  * still in its handshake) is closed.  Any bytes in count as an answer, so
- * a busy link sends no PINGs.  0 turns it off. */
+ * a busy link sends no PINGs; so do bytes the socket takes out, because
+ * our PING waits behind what we queued before it.  0 turns it off. */
 void link_keepalive(struct link *l, uint64_t now_ms, unsigned keepalive_ms);
 uint64_t link_now_ms(void);
 
