@@ -329,6 +329,7 @@ struct rule {
 static const struct rule rules[] = {
 	{ "thread",       1, 256,       0 },
 	{ "harbor",       0, 255,       0 },
+	{ "harbor_keepalive", 0, 3600000, 0 },
 	{ "spin_us",      0, LLONG_MAX, 0 },
 	{ "ring_kb",      64, 1048576,  1 },
 	{ "stop_timeout", 0, LLONG_MAX, 0 },

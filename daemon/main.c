@@ -34,6 +34,7 @@ static void set_defaults(struct config *c)
 	snprintf(buf, sizeof buf, "%ld", cpus > 0 ? cpus : 1);
 	config_default(c, "thread", buf);
 	config_default(c, "harbor", "0");
+	config_default(c, "harbor_keepalive", "5000");
 	config_default(c, "bootstrap", "snlua bootstrap");
 	config_default(c, "start", "main");
 	config_default(c, "logpath", ".");
@@ -182,6 +183,7 @@ int main(int argc, char **argv)
 		.address = config_get(c, "address"),
 		.master = config_get(c, "master"),
 		.standalone = config_get(c, "standalone"),
+		.keepalive_ms = (unsigned)num(c, "harbor_keepalive"),
 	};
 	if (sidecar.harbor && !load_key(c, &key, &sidecar.key))
 		return 1;

@@ -145,9 +145,13 @@ int harbor_control_decode(const struct harbor_frame *f, harbor_Control *msg,
 		return rc;
 	case harbor_Control_name_query_tag:
 		return check_name(&w, msg->msg.name_query.name);
+	case harbor_Control_error_tag:
+		/* Logged as "peer says: ...": no forged log lines. */
+		if (!printable(msg->msg.error.text))
+			return refuse(&w, harbor_ErrorCode_ERROR_MESSAGE, "unprintable text");
+		return 0;
 	case harbor_Control_ping_tag:
 	case harbor_Control_pong_tag:
-	case harbor_Control_error_tag:
 		return 0;
 	default:
 		/* Field numbers we do not know are skipped by nanopb, so a

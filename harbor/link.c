@@ -15,11 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RBUF_SIZE 65536
 
 static void start_hello(struct link *l);
+
+uint64_t link_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 struct link *link_new(int fd, enum link_kind kind, enum harbor_role role,
                       bool connecting, unsigned self_id, const char *self_addr,
@@ -40,6 +48,7 @@ struct link *link_new(int fd, enum link_kind kind, enum harbor_role role,
 	l->key = key;
 	snprintf(l->self_addr, sizeof l->self_addr, "%s", self_addr);
 	harbor_reader_init(&l->in);
+	l->last_rx_ms = link_now_ms();
 	l->state = connecting ? LINK_CONNECTING : LINK_HELLO;
 	if (!connecting)
 		start_hello(l);
@@ -92,6 +101,7 @@ static void flush(struct link *l)
 		ssize_t n = send(l->fd, l->out.data + l->out.start,
 		                 harbor_buf_pending(&l->out), MSG_NOSIGNAL);
 		if (n > 0) {
+			l->last_tx_ms = link_now_ms();
 			harbor_buf_consume(&l->out, (size_t)n);
 			continue;
 		}
@@ -126,6 +136,46 @@ void link_close(struct link *l, int code, const char *why)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+}
+
+void link_keepalive(struct link *l, uint64_t now, unsigned keepalive_ms)
+{
+	if (!keepalive_ms || l->state == LINK_CLOSED)
+		return;
+	uint64_t heard = l->last_rx_ms;
+	/* A peer still reading the backlog queued before our PING is alive;
+	 * one that has stopped lets the socket buffers fill, and then this
+	 * stops moving too. */
+	if (l->state == LINK_UP && l->last_tx_ms > heard)
+		heard = l->last_tx_ms;
+	uint64_t quiet = now > heard ? now - heard : 0;
+	char why[96];
+	if (l->state != LINK_UP) {
+		/* No PING before the handshake ends: a peer that accepted (the
+		 * kernel does that for a stopped process) but never finishes it
+		 * would hold the slot of its node forever. */
+		if (quiet < keepalive_ms)
+			return;
+		snprintf(why, sizeof why, "handshake not done in %u ms", keepalive_ms);
+		l->refused = l->role == HARBOR_RESPONDER;
+		link_close(l, 0, why);
+		return;
+	}
+	/* Wait a third after our PING too, so that a pause of this process
+	 * (not the peer's) is not blamed on the peer. */
+	if (l->ping_ms && quiet >= keepalive_ms && now >= l->ping_ms + keepalive_ms / 3) {
+		snprintf(why, sizeof why, "no answer for %llu ms (keepalive)",
+		         (unsigned long long)quiet);
+		link_close(l, 0, why);
+		return;
+	}
+	if (!l->ping_ms && quiet >= keepalive_ms / 3) {
+		harbor_Control c = harbor_Control_init_zero;
+		c.which_msg = harbor_Control_ping_tag;
+		c.msg.ping.seq = ++l->ping_seq;
+		if (link_send_control(l, &c) == 0)
+			l->ping_ms = now;
+	}
 }
 
 static void send_hello(struct link *l)
@@ -295,6 +345,8 @@ static void read_some(struct link *l, const struct link_ops *ops, void *ud)
 			}
 			return;
 		}
+		l->last_rx_ms = link_now_ms();
+		l->ping_ms = 0;
 		harbor_reader_feed(&l->in, l->rbuf, (size_t)n);
 		struct harbor_frame f;
 		int rc = HARBOR_FRAME_MORE;

@@ -58,6 +58,10 @@ struct link {
 	unsigned char *rbuf;
 	char why[192];
 	bool refused;                      /* closed for a failed handshake */
+	uint64_t last_rx_ms;               /* when bytes last came in (or opened) */
+	uint64_t last_tx_ms;               /* when the socket last took bytes out */
+	uint64_t ping_ms;                  /* when the unanswered PING went; 0: none */
+	uint64_t ping_seq;
 };
 
 /* A link on a connected (or connecting) socket.  An initiator sends its
@@ -78,6 +82,15 @@ void link_io(struct link *l, short revents, const struct link_ops *ops, void *ud
 int link_send_control(struct link *l, const harbor_Control *c);
 int link_send_actor(struct link *l, const struct harbor_msg *m, const void *data,
                     uint32_t size);
+
+/* Keepalive (docs/harbor-wire.md, "Keepalive"), called every tick with
+ * the monotonic time in ms: a link silent for a third of `keepalive_ms`
+ * gets a PING; one silent for `keepalive_ms` with its PING unanswered (or
+ * still in its handshake) is closed.  Any bytes in count as an answer, so
+ * a busy link sends no PINGs; so do bytes the socket takes out, because
+ * our PING waits behind what we queued before it.  0 turns it off. */
+void link_keepalive(struct link *l, uint64_t now_ms, unsigned keepalive_ms);
+uint64_t link_now_ms(void);
 
 /* Send an ERROR (when code is not 0), write what can be written, close. */
 void link_close(struct link *l, int code, const char *why);

@@ -19,6 +19,7 @@ struct sidecar_opts {
 	const char *master;            /* host:port of the master */
 	const char *standalone;        /* host:port to run the master on, or NULL */
 	const struct harbor_key *key;  /* NULL: insecure links */
+	unsigned keepalive_ms;         /* harbor_keepalive; 0: off */
 	int logfd;
 };
 

@@ -309,6 +309,20 @@ void ring_rx_commit(struct ring_rx *rx)
 	rx_publish(rx);
 }
 
+unsigned ring_rx_drain(struct ring_rx *rx, unsigned max, ring_rx_fn *fn, void *ud)
+{
+	struct ring_hdr h;
+	void *payload;
+	unsigned n = 0;
+	while (n < max && ring_rx_next(rx, &h, &payload)) {
+		fn(ud, &h, payload);
+		n++;
+	}
+	if (n)
+		ring_rx_commit(rx);
+	return n;
+}
+
 bool ring_rx_pending(struct ring_rx *rx)
 {
 	rx->tail_cache = atomic_load_explicit(&rx->r->tail, memory_order_acquire);

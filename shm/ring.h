@@ -70,6 +70,13 @@ void ring_rx_attach(struct ring_rx *rx, struct ring *r);
 bool ring_rx_next(struct ring_rx *rx, struct ring_hdr *h, void **payload);
 /* Release the bytes read so far to the producer. */
 void ring_rx_commit(struct ring_rx *rx);
+/* Hand each whole record to fn (which owns the payload) until none is
+ * left or `max` have been handed; then release their bytes with one
+ * commit.  Returns how many records fn got.  The consumer loop shared by
+ * the workers and the sidecar: the cap keeps one busy ring from starving
+ * the others, the single commit keeps the shared head's cache line quiet. */
+typedef void ring_rx_fn(void *ud, const struct ring_hdr *h, void *payload);
+unsigned ring_rx_drain(struct ring_rx *rx, unsigned max, ring_rx_fn *fn, void *ud);
 /* True if the producer has published bytes not yet read. */
 bool ring_rx_pending(struct ring_rx *rx);
 /* Drop a partly reassembled record (after its producer died). */

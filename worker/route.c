@@ -305,6 +305,17 @@ bool route_pending(struct worker *w)
 
 #define POLL_BATCH 4096
 
+struct from_peer {      /* ring_rx_drain's context: whose ring it is */
+	struct worker *w;
+	unsigned i;
+};
+
+static void drained(void *ud, const struct ring_hdr *h, void *payload)
+{
+	struct from_peer *fp = ud;
+	handle_record(fp->w, fp->i, h, payload);
+}
+
 bool route_poll(struct worker *w)
 {
 	bool got = false;
@@ -322,17 +333,9 @@ bool route_poll(struct worker *w)
 			if (!p->rx_ok)
 				continue;
 		}
-		struct ring_hdr h;
-		void *payload;
-		unsigned n = 0;
-		while (n < POLL_BATCH && ring_rx_next(&p->rx, &h, &payload)) {
-			handle_record(w, i, &h, payload);
-			n++;
-		}
-		if (n) {
-			ring_rx_commit(&p->rx);
+		struct from_peer fp = { w, i };
+		if (ring_rx_drain(&p->rx, POLL_BATCH, drained, &fp))
 			got = true;
-		}
 	}
 	return got;
 }
