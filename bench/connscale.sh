@@ -38,7 +38,9 @@ if ! ulimit -n "$need" 2>/dev/null; then
 	echo "connscale: fd hard limit is $hard per process here and cannot be raised:" \
 		"$THREADS workers hold the connections, $PROCS load processes open them"
 fi
-SRCS=$(( PROCS > 64 ? PROCS : 64 ))
+# Several source addresses a process: connect() looks for a free port
+# among those of its address, slowly once most are taken.
+SRCS=$(( PROCS * 8 > 64 ? PROCS * 8 : 64 ))
 
 pss_kb() {
 	local sum=0 p v
