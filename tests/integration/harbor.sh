@@ -3,7 +3,7 @@
 # running the master (standalone), node 2 joining it.  Lua services
 # (tests/integration/lua/harbor) call and send across by raw handle, both
 # ways: a call answered, one answered later (skynet.response), a redirect
-# answered at the source it names, a 4 MiB payload echoed, 1000 sends in order, a
+# answered at the source it names, a 4 MiB payload and one just under 16 MiB echoed, one over 16 MiB refused, 1000 sends in order, a
 # call to a node with no link failing at once.  Then: a node with the
 # wrong cluster key, and one with none, are refused and logged; node 2's
 # sidecar, killed, is restarted and links again; node 2 killed outright
@@ -69,6 +69,8 @@ for n in 1 2; do
 	other=$((3 - n))
 	wait_in $n "\] REMOTE call ok: pong :0${other}[0-9a-f]{6}$"
 	wait_in $n "\] BIG echo ok \(4194304 bytes\)$"
+	wait_in $n "\] MAX echo ok \(16777152 bytes\)$"
+	wait_in $n "\] OVER call failed: "
 	wait_in $n "\] SEQ 1000 in order from :0${other}[0-9a-f]{6}$"
 	wait_in $n "\] RESPONSE later 14$"
 	wait_in $other "\] REDIR got from :0${n}[0-9a-f]{6}$"

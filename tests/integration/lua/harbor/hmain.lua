@@ -45,6 +45,17 @@ skynet.start(function()
 	skynet.error(string.format("BIG echo %s (%d bytes)",
 		back == big and "ok" or "differs", #back))
 
+	-- The largest payload a link carries is 16 MiB (packed); one byte
+	-- over, and the call fails at once, the link kept.
+	local max = string.rep("x", 16 * 1024 * 1024 - 64)
+	local back16 = skynet.call(peer, "lua", "echo", max)
+	skynet.error(string.format("MAX echo %s (%d bytes)",
+		back16 == max and "ok" or "differs", #back16))
+	local over = string.rep("x", 16 * 1024 * 1024 + 1)
+	local okover, errover = pcall(skynet.call, peer, "lua", "echo", over)
+	skynet.error("OVER call " .. (okover and "answered?!" or "failed: " .. tostring(errover)))
+	max, over, back16 = nil, nil, nil
+
 	for i = 1, 1000 do
 		skynet.send(peer, "lua", "seq", i)
 	end
