@@ -1,11 +1,12 @@
 #!/bin/bash
-# Clustering (issue #5, first slice): two nodes on 127.0.0.1, node 1
-# running the master (standalone), node 2 joining it.  Lua services
+# Clustering (issue #5): two nodes on 127.0.0.1, node 1 running the
+# master (standalone), node 2 joining it.  Lua services
 # (tests/integration/lua/harbor) call and send across by raw handle, both
 # ways: a call answered, one answered later (skynet.response), a redirect
-# answered at the source it names, a 4 MiB payload and one just under 16 MiB echoed, one over 16 MiB refused, 1000 sends in order, a
-# call to a node with no link failing at once.  Then: a node with the
-# wrong cluster key, and one with none, are refused and logged; node 2's
+# answered at the source it names, a 4 MiB payload and one just under the
+# 16 MiB limit echoed, one over it refused, 1000 sends in order, a call to
+# a node with no link failing at once.  Then: a node with the wrong
+# cluster key, and one with none, are refused and logged; node 2's
 # sidecar, killed, is restarted and links again; node 2 killed outright
 # fails the call node 1 was waiting on.
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
