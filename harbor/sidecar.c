@@ -350,6 +350,14 @@ static void route_out(struct sc *s, unsigned worker, const struct harbor_msg *m,
 		}
 	} else {
 		struct link *l = link_to_node(s, m->dest >> 24);
+		if (l && wants_error(m->type, m->session, m->source)) {
+			/* The caller's worker recorded this call against us, not
+			 * the node: say which, ahead of any answer, so that a drop
+			 * of that link fails it. */
+			struct ring_hdr c = { 0, CTRL_CALL_NODE, m->session, m->source,
+			                      m->dest, m->dest >> 24 };
+			to_worker(s, worker, &c, NULL);
+		}
 		if (l && link_send_actor(l, m, data, size) == 0)
 			return;
 	}

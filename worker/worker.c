@@ -187,6 +187,13 @@ void ctrl_handle(struct worker *w, unsigned from, const struct ring_hdr *h,
 		calls_fail(&w->calls, calls_to_node(from, h->aux & 0xff),
 		           route_fail_call, w);
 		break;
+	case CTRL_CALL_NODE:
+		/* A call by a name the sidecar resolved: recorded against the
+		 * sidecar until now, against the node it went to from here. */
+		calls_remove(&w->calls, h->source, h->session);
+		calls_add(&w->calls, h->source, h->session,
+		          calls_to_node(from, h->aux & 0xff));
+		break;
 	case CTRL_SOCK_OP:
 		socket_ctrl_op(w, h, payload);
 		break;

@@ -33,6 +33,8 @@ enum ctrl_type {
 	                       name (no NUL), already bound in the name table */
 	CTRL_SEND_NAME,  /* to the sidecar: a message to a global name not known
 	                    here yet; payload "name\0" + message, aux its type */
+	CTRL_CALL_NODE,  /* from the sidecar: the call (source, session) sent by
+	                    name went to node aux: a drop of that link fails it */
 };
 
 struct module;

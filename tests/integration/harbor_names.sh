@@ -9,7 +9,7 @@
 #     global name (S5.3.3, S5.2-localname);
 #   - harbor.queryname blocks until another node binds the name
 #     (S5.2-harbor-queryname); a call to a name not bound yet is held
-#     until it is;
+#     until it is, and fails if the node that binds it then dies;
 #   - a global name is not re-bound, on its node or another; two nodes
 #     binding one name at once end with one binding everywhere
 #     (S5.3.4-global-alias-no-rebind); a killed service keeps its global
@@ -132,6 +132,7 @@ wait_in 2 "\] N2 S5\.4 queryservice\(true\) gecho returned: false$"
 none_in 2 "N2 QUERY late ->"
 touch "$T/d/late"
 wait_in 3 "\] N3 late = :03[0-9a-f]{6}$"
+wait_in 3 "\] HOLD received$"       # node 2's held call, now on node 3
 wait_in 2 "\] N2 QUERY late -> $(field 3 "\] N3 late = ")$"
 
 # queryservice(true) blocks until some node creates the service.
@@ -158,6 +159,7 @@ none_in 2 "N2 LINK 3 returned"
 none_in 1 "N1 LINK 3 returned"
 kill -KILL "${PID[3]}"; wait "${PID[3]}" 2>/dev/null; unset "PID[3]"
 wait_in 2 "\] N2 LINK 3 returned$"
+wait_in 2 "\] N2 HELD call failed: "
 wait_in 1 "\] N1 LINK 3 returned$"
 none_in 2 "N2 LINKMASTER returned"
 kill -TERM "${PID[1]}"; wait "${PID[1]}"; RC=$?; unset "PID[1]"

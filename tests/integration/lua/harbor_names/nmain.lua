@@ -77,6 +77,13 @@ local function node2()
 		harbor.linkmaster()
 		log("LINKMASTER returned")
 	end)
+	-- A call held for a name not bound yet, then sent to the node that
+	-- binds it: when that node dies, the call fails (it does not wait).
+	skynet.fork(function()
+		log("HELD calling")
+		local ok, err = pcall(skynet.call, "held", "lua", "hold")
+		log("HELD call %s", ok and "answered?!" or "failed: " .. tostring(err))
+	end)
 	skynet.fork(function()
 		log("QUERY late waiting")
 		log("QUERY late -> %s", A(harbor.queryname("late")))
@@ -135,6 +142,9 @@ local function node3()
 	local late = skynet.newservice("gsrv")
 	skynet.name("late", late)
 	log("late = %s", A(late))
+	local held = skynet.newservice("gsrv")
+	skynet.name("held", held)
+	log("held = %s", A(held))
 	race()
 end
 
