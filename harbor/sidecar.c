@@ -453,6 +453,17 @@ done:
 	free(payload);
 }
 
+struct from_ring {      /* ring_rx_drain's context: whose ring it is */
+	struct sc *s;
+	unsigned i;
+};
+
+static void drained(void *ud, const struct ring_hdr *h, void *payload)
+{
+	struct from_ring *fr = ud;
+	from_worker(fr->s, fr->i, h, payload);
+}
+
 /* The worker in slot i restarted: settle both rings of the pair as a
  * worker does (route_sync_peer). */
 static void sync_worker(struct sc *s, unsigned i)
@@ -462,15 +473,8 @@ static void sync_worker(struct sc *s, unsigned i)
 	                                  memory_order_acquire);
 	if (g == p->gen)
 		return;
-	if (p->rx_ok) {
-		struct ring_hdr h;
-		void *payload;
-		while (ring_rx_next(&p->rx, &h, &payload))
-			from_worker(s, i, &h, payload);
-	}
-	ring_rx_drop_partial(&p->rx);
-	ring_rx_attach(&p->rx, seg_ring(s->seg, i, s->me));
-	ring_rx_discard(&p->rx);
+	struct from_ring fr = { s, i };
+	ring_rx_reattach(&p->rx, p->rx_ok, seg_ring(s->seg, i, s->me), drained, &fr);
 	/* What it never read went to services that are gone: calls among it
 	 * are answered with an error on their link. */
 	while (!spill_empty(&p->spill)) {
@@ -488,17 +492,6 @@ static void sync_worker(struct sc *s, unsigned i)
 	atomic_store_explicit(seg_ready(s->seg, s->me, i), seg_genpair(s->gen, g),
 	                      memory_order_release);
 	p->tx_ok = p->rx_ok = true;
-}
-
-struct from_ring {      /* ring_rx_drain's context: whose ring it is */
-	struct sc *s;
-	unsigned i;
-};
-
-static void drained(void *ud, const struct ring_hdr *h, void *payload)
-{
-	struct from_ring *fr = ud;
-	from_worker(fr->s, fr->i, h, payload);
 }
 
 static bool poll_rings(struct sc *s)
@@ -656,13 +649,6 @@ static void on_control(struct link *l, const harbor_Control *c, void *ud)
 			slog(s, "refused NAME_REPLY for %s from node %u: only the master binds names",
 			     c->msg.name_reply.name, l->peer_id);
 		break;
-	case harbor_Control_ping_tag: {
-		harbor_Control r = harbor_Control_init_zero;
-		r.which_msg = harbor_Control_pong_tag;
-		r.msg.pong.seq = c->msg.ping.seq;
-		link_send_control(l, &r);
-		break;
-	}
 	case harbor_Control_name_register_tag:
 	case harbor_Control_name_query_tag:
 		slog(s, "refused %s from %s (node %u): this node is not the master",

@@ -34,6 +34,7 @@
 #include "shm/ring.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,16 @@ unsigned ring_rx_drain(struct ring_rx *rx, unsigned max, ring_rx_fn *fn, void *u
 	if (n)
 		ring_rx_commit(rx);
 	return n;
+}
+
+void ring_rx_reattach(struct ring_rx *rx, bool drain, struct ring *r,
+                      ring_rx_fn *fn, void *ud)
+{
+	if (drain)
+		ring_rx_drain(rx, UINT_MAX, fn, ud);
+	ring_rx_drop_partial(rx);
+	ring_rx_attach(rx, r);
+	ring_rx_discard(rx);
 }
 
 bool ring_rx_pending(struct ring_rx *rx)

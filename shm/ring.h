@@ -77,6 +77,11 @@ void ring_rx_commit(struct ring_rx *rx);
  * the others, the single commit keeps the shared head's cache line quiet. */
 typedef void ring_rx_fn(void *ud, const struct ring_hdr *h, void *payload);
 unsigned ring_rx_drain(struct ring_rx *rx, unsigned max, ring_rx_fn *fn, void *ud);
+/* The producer restarted and writes to `r` now: hand fn the whole records
+ * its dead incarnation finished (when rx was attached: `drain`), drop a
+ * partial one, and attach to r past every byte published there so far. */
+void ring_rx_reattach(struct ring_rx *rx, bool drain, struct ring *r,
+                      ring_rx_fn *fn, void *ud);
 /* True if the producer has published bytes not yet read. */
 bool ring_rx_pending(struct ring_rx *rx);
 /* Drop a partly reassembled record (after its producer died). */

@@ -127,6 +127,17 @@ static void handle_record(struct worker *w, unsigned from,
 	              h->size);
 }
 
+struct from_peer {      /* ring_rx_drain's context: whose ring it is */
+	struct worker *w;
+	unsigned i;
+};
+
+static void drained(void *ud, const struct ring_hdr *h, void *payload)
+{
+	struct from_peer *fp = ud;
+	handle_record(fp->w, fp->i, h, payload);
+}
+
 void route_sync_peer(struct worker *w, unsigned i)
 {
 	struct peer *p = &w->peers[i];
@@ -135,15 +146,8 @@ void route_sync_peer(struct worker *w, unsigned i)
 	if (g == p->gen)
 		return;
 	/* What the dead incarnation finished sending still counts. */
-	if (p->rx_ok) {
-		struct ring_hdr h;
-		void *payload;
-		while (ring_rx_next(&p->rx, &h, &payload))
-			handle_record(w, i, &h, payload);
-	}
-	ring_rx_drop_partial(&p->rx);
-	ring_rx_attach(&p->rx, seg_ring(w->seg, i, w->id));
-	ring_rx_discard(&p->rx);
+	struct from_peer fp = { w, i };
+	ring_rx_reattach(&p->rx, p->rx_ok, seg_ring(w->seg, i, w->id), drained, &fp);
 	/* What we sent it but it never read is lost with its services. */
 	spill_drop(w, p);
 	ring_tx_attach(&p->tx, seg_ring(w->seg, w->id, i));
@@ -304,17 +308,6 @@ bool route_pending(struct worker *w)
 }
 
 #define POLL_BATCH 4096
-
-struct from_peer {      /* ring_rx_drain's context: whose ring it is */
-	struct worker *w;
-	unsigned i;
-};
-
-static void drained(void *ud, const struct ring_hdr *h, void *payload)
-{
-	struct from_peer *fp = ud;
-	handle_record(fp->w, fp->i, h, payload);
-}
 
 bool route_poll(struct worker *w)
 {
