@@ -297,7 +297,17 @@ static void on_frame(struct link *l, const struct harbor_frame *f, const struct 
 		return;
 	}
 	if (l->state == LINK_UP) {
-		ops->control(l, &c, ud);
+		/* Keepalive is the link's own business, on every kind of link:
+		 * a PING is answered here.  (A PONG has done its work by
+		 * arriving, last_rx_ms; the owner may look at it.) */
+		if (c.which_msg == harbor_Control_ping_tag) {
+			harbor_Control r = harbor_Control_init_zero;
+			r.which_msg = harbor_Control_pong_tag;
+			r.msg.pong.seq = c.msg.ping.seq;
+			link_send_control(l, &r);
+		} else {
+			ops->control(l, &c, ud);
+		}
 		return;
 	}
 	switch (c.which_msg) {

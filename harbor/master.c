@@ -119,13 +119,6 @@ void master_register(struct master *m, struct link *from, const char *name, uint
 void master_control(struct master *m, struct link *l, const harbor_Control *c)
 {
 	switch (c->which_msg) {
-	case harbor_Control_ping_tag: {
-		harbor_Control r = harbor_Control_init_zero;
-		r.which_msg = harbor_Control_pong_tag;
-		r.msg.pong.seq = c->msg.ping.seq;
-		link_send_control(l, &r);
-		break;
-	}
 	case harbor_Control_name_register_tag:
 		master_register(m, l, c->msg.name_register.name, c->msg.name_register.handle);
 		break;

@@ -24,18 +24,13 @@ static void on_up(struct link *l, void *ud)
 	(void)ud;
 }
 
-/* As the sidecar does: answer a PING, count PONGs. */
+/* Count PONGs: the link itself answers a PING. */
 static void on_control(struct link *l, const harbor_Control *c, void *ud)
 {
+	(void)l;
 	(void)ud;
-	if (c->which_msg == harbor_Control_ping_tag) {
-		harbor_Control r = harbor_Control_init_zero;
-		r.which_msg = harbor_Control_pong_tag;
-		r.msg.pong.seq = c->msg.ping.seq;
-		link_send_control(l, &r);
-	} else if (c->which_msg == harbor_Control_pong_tag) {
+	if (c->which_msg == harbor_Control_pong_tag)
 		pongs++;
-	}
 }
 
 static void on_actor(struct link *l, const struct harbor_frame *f, void *ud)
